@@ -1,0 +1,119 @@
+"""Settings: `scheduler_config.yaml` (Dask's settings plus a `zapiki:` section), then environment variables.
+
+>>> s = Settings.load()
+>>> s.queue_weights["high"] >= s.queue_weights["low"]
+True
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import dask.config
+import yaml
+
+from zapiki.errors import InputError
+
+PRIORITIES = ("high", "normal", "low")
+DEFAULT_CONFIG_NAME = "scheduler_config.yaml"
+
+
+def _default_config_path() -> Path | None:
+    """The config file: $ZAPIKI_CONFIG, else ./scheduler_config.yaml, else the one beside the package source."""
+    env = os.environ.get("ZAPIKI_CONFIG")
+    if env:
+        return Path(env)
+    for candidate in (Path.cwd() / DEFAULT_CONFIG_NAME, Path(__file__).resolve().parent.parent / DEFAULT_CONFIG_NAME):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the service reads from the `zapiki:` section; every field has a working default."""
+
+    database_url: str = "sqlite:///.zapiki/zapiki.db"
+    queue_weights: dict[str, int] = field(default_factory=lambda: {"high": 6, "normal": 3, "low": 1})
+    strict_priority: bool = False
+    max_retries: int = 3
+    retry_delays_s: tuple[float, ...] = (0.0, 60.0, 300.0)
+    default_timeout_s: float = 600.0
+    max_timeout_s: float = 600.0
+    in_flight_buffer: int = 1
+    batch_size: int = 500
+    lease_s: float = 30.0
+    worker_concurrency: int = 1
+    n_workers: int = 2
+    dask: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str] | None = None, env: dict[str, str] | None = None) -> Settings:
+        """Read `path` (or the default config file), apply environment overrides, and validate."""
+        env = dict(os.environ if env is None else env)
+        file = Path(path) if path is not None else _default_config_path()
+        raw: dict[str, Any] = {}
+        if file is not None:
+            try:
+                raw = yaml.safe_load(file.read_text()) or {}
+            except (OSError, yaml.YAMLError) as exc:
+                raise InputError(f"cannot read config file {file}: {exc}") from exc
+            if not isinstance(raw, dict):
+                raise InputError(f"config file {file} must hold a mapping")
+        z = raw.pop("zapiki", None) or {}
+        queues = z.get("queues", {}) or {}
+        retry = z.get("retry", {}) or {}
+        timeout = z.get("timeout", {}) or {}
+        base = cls()
+        weights = {p: int(queues.get(p, base.queue_weights[p])) for p in PRIORITIES}
+        for p in PRIORITIES:
+            var = f"QUEUE_{p.upper()}_PRIORITY"
+            if env.get(var):
+                weights[p] = int(env[var])
+        settings = replace(
+            base,
+            database_url=env.get("DATABASE_URL") or z.get("database_url", base.database_url),
+            queue_weights=weights,
+            strict_priority=bool(queues.get("strict", base.strict_priority)),
+            max_retries=int(retry.get("max_retries", base.max_retries)),
+            retry_delays_s=tuple(float(d) for d in retry.get("delays_s", base.retry_delays_s)),
+            default_timeout_s=float(timeout.get("default_s", base.default_timeout_s)),
+            max_timeout_s=float(timeout.get("max_s", base.max_timeout_s)),
+            in_flight_buffer=int(z.get("in_flight_buffer", base.in_flight_buffer)),
+            batch_size=int(z.get("batch_size", base.batch_size)),
+            lease_s=float(z.get("lease_s", base.lease_s)),
+            worker_concurrency=int(
+                env.get("WORKER_CONCURRENCY") or z.get("worker_concurrency", base.worker_concurrency)
+            ),
+            n_workers=int(z.get("n_workers", base.n_workers)),
+            dask=raw,
+        )
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        """Raise InputError naming the first setting that makes no sense."""
+        if any(w < 0 for w in self.queue_weights.values()) or sum(self.queue_weights.values()) <= 0:
+            raise InputError(f"queue weights must be >= 0 with a positive sum, got {self.queue_weights}")
+        if self.max_retries < 0:
+            raise InputError("retry.max_retries must be >= 0")
+        if not self.retry_delays_s or any(d < 0 for d in self.retry_delays_s):
+            raise InputError("retry.delays_s must be a non-empty list of delays >= 0")
+        if not 0 < self.default_timeout_s <= self.max_timeout_s:
+            raise InputError("timeout.default_s must be > 0 and <= timeout.max_s")
+        if self.batch_size < 1 or self.in_flight_buffer < 0 or self.lease_s <= 0:
+            raise InputError("batch_size must be >= 1, in_flight_buffer >= 0 and lease_s > 0")
+        if self.worker_concurrency < 1 or self.n_workers < 1:
+            raise InputError("worker_concurrency and n_workers must be >= 1")
+
+    def apply_dask_config(self) -> None:
+        """Load the Dask part of the file into `dask.config` (explicit settings already there still win)."""
+        if self.dask:
+            dask.config.update(dask.config.config, self.dask, priority="old")
+
+    def retry_delay(self, retry_number: int) -> float:
+        """Seconds to wait before retry `retry_number` (1-based); the schedule's last value repeats."""
+        return self.retry_delays_s[min(retry_number, len(self.retry_delays_s)) - 1]

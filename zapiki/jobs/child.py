@@ -1,0 +1,61 @@
+"""The isolated child process: reads (system, data, context) requests, answers with result dicts.
+
+Started by `zapiki.jobs.isolation.ChildProcess` as `python -m zapiki.jobs.child`. It dies with its parent
+(PR_SET_PDEATHSIG on Linux, and end-of-input otherwise), so a killed worker leaves no orphan prover behind.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import sys
+
+from zapiki.jobs import wire
+from zapiki.jobs.execute import execute
+from zapiki.systems.base import ProveContext
+
+
+def _die_with_parent() -> None:
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
+def main() -> None:
+    _die_with_parent()
+    # The protocol owns the original stdout; anything the prover prints goes to stderr.
+    out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    inp = sys.stdin.buffer
+    if os.getppid() == 1:
+        return
+    wire.send(out, {"ready": os.getpid()})
+    while True:
+        try:
+            request = wire.receive(inp)
+        except EOFError:
+            return
+        if request.get("warmup"):
+            _warmup()
+            wire.send(out, {"ok": True})
+            continue
+        ctx = ProveContext(**request["ctx"])
+        wire.send(out, execute(request["system"], request["data"], ctx))
+
+
+def _warmup() -> None:
+    try:
+        from zapiki import kernels  # noqa: F401  (compiled kernels load from numba's cache)
+
+        warm = getattr(kernels, "warmup", None)
+        if warm is not None:
+            warm()
+    except ImportError:
+        pass
+
+
+if __name__ == "__main__":
+    main()

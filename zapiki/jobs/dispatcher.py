@@ -1,0 +1,304 @@
+"""The dispatcher: reads due jobs from the database, chooses the next ones by queue weight, runs them on the
+Dask cluster, and writes every outcome back. The database is the only source of truth; Dask executes.
+
+- Late choice: only about as many attempts are in flight as the cluster has worker threads (plus a small
+  buffer); the rest wait in the database, so the weights decide what runs next. Dask's `priority=` is set too,
+  so the task stream shows it.
+- Attempts: every dispatch gets a fresh attempt token (also the task's key). Workers announce each run on the
+  `zapiki-start` topic; a second run under one token is a Dask re-run after a worker died and is charged to
+  the job's retry budget. Results are written only while the job still holds that token.
+- Leases: the dispatcher renews a lease on its running jobs; jobs whose lease expired (their dispatcher died)
+  return to pending and are dispatched again. On a clean stop, running jobs go back to pending at once.
+- Timeouts: isolated jobs are killed on the worker at their deadline; a watchdog here fails any attempt that
+  is still unanswered past deadline + grace (a lost worker), and retries it per policy.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from distributed import Client, Future
+from sqlalchemy import update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from zapiki import systems
+from zapiki.config import Settings
+from zapiki.jobs.picker import pick_queue
+from zapiki.jobs.worker import START_TOPIC, ZapikiWorkerPlugin, run_attempt
+from zapiki.store.jobs import PENDING, PROCESSING, ClaimedJob, JobRepository
+from zapiki.store.models import Job, Proof, utcnow
+
+log = logging.getLogger("zapiki.dispatcher")
+GRACE_S = 30.0
+
+# Given the claimed jobs of one attempt: {name: (sha256, load_bytes)} of the large shared inputs they need.
+ResourceResolver = Callable[[list[ClaimedJob]], dict[str, tuple[str, Callable[[], bytes]]]]
+
+
+@dataclass
+class _Attempt:
+    future: Future
+    job_ids: list[str]
+    timeout_s: float
+    starts: int = 0
+    abandoned: bool = False
+    started: float = field(default_factory=time.monotonic)
+
+
+class Dispatcher:
+    """Runs the job loop in a background thread of the process that owns it (`zapiki serve`, a notebook).
+
+    >>> # d = Dispatcher(settings, sessions, dask_client, secrets={...}); d.start(); ...; d.stop()
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        sessions: sessionmaker[Session],
+        client: Client,
+        secrets: dict[str, bytes],
+        resolve_resources: ResourceResolver | None = None,
+    ) -> None:
+        self.settings = settings
+        self.sessions = sessions
+        self.client = client
+        self.secrets = secrets
+        self.resolve_resources = resolve_resources
+        self.repo = JobRepository(sessions)
+        self.id = str(uuid.uuid4())
+        self.inflight: dict[str, _Attempt] = {}
+        self._events: queue.Queue[tuple[str, Any]] = queue.Queue()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._nthreads = 0
+        self._nthreads_at = 0.0
+        self._scattered: dict[str, Future] = {}
+        self.batchable = frozenset(n for n in systems.names() if not systems.get(n).capabilities.isolated)
+        self.dispatched = 0  # attempts sent to the cluster (for stats and tests)
+
+    # -- life cycle ------------------------------------------------------------------------------------------
+    def start(self) -> Dispatcher:
+        self.client.register_plugin(ZapikiWorkerPlugin(self.secrets), name="zapiki")
+        self.client.subscribe_topic(START_TOPIC, self._on_start_event)
+        self._thread = threading.Thread(target=self._run, name="zapiki-dispatcher", daemon=True)
+        self._thread.start()
+        return self
+
+    def wake(self) -> None:
+        """New work was written: look at the database now rather than at the next tick."""
+        self._wake.set()
+
+    def stop(self, release: bool = True) -> None:
+        """Stop dispatching. With `release`, this dispatcher's running jobs return to pending at once (their
+        results, should they still arrive, are ignored), so another dispatcher can take them immediately."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+        try:
+            self.client.unsubscribe_topic(START_TOPIC)
+        except Exception:
+            pass
+        for attempt in self.inflight.values():
+            attempt.future.cancel()
+        self.inflight.clear()
+        if release:
+            now = utcnow()
+            try:
+                with self.sessions.begin() as s:
+                    rows = s.execute(
+                        update(Job)
+                        .where(Job.dispatcher_id == self.id, Job.status == PROCESSING)
+                        .values(status=PENDING, attempt_token=None, dispatcher_id=None, updated_at=now)
+                        .returning(Job.proof_id)
+                    ).all()
+                    if rows:
+                        s.execute(update(Proof).where(Proof.id.in_([r[0] for r in rows])).values(status=PENDING))
+            except SQLAlchemyError as exc:
+                log.warning("could not release running jobs (their leases will expire): %s", exc)
+
+    # -- the loop --------------------------------------------------------------------------------------------
+    def _run(self) -> None:
+        maintenance_every = min(0.5, self.settings.lease_s / 3)
+        last_maintenance = 0.0
+        while not self._stop.is_set():
+            try:
+                self._drain_events()
+                if time.monotonic() - last_maintenance >= maintenance_every:
+                    self._maintain()
+                    last_maintenance = time.monotonic()
+                self._dispatch()
+            except SQLAlchemyError as exc:
+                log.warning("database unavailable, dispatcher waiting: %s", exc)
+                time.sleep(1.0)
+            except Exception:
+                log.exception("dispatcher loop error")
+                time.sleep(0.5)
+            self._wake.wait(timeout=0.1)
+            self._wake.clear()
+
+    def _maintain(self) -> None:
+        self.repo.renew_leases(self.id, self.settings.lease_s)
+        reclaimed = self.repo.reclaim_expired()
+        if reclaimed:
+            log.info("re-dispatching %d jobs whose dispatcher stopped", reclaimed)
+        self.repo.promote_due_retries()
+        for token in self.repo.overdue_tokens(self.id):
+            attempt = self.inflight.pop(token, None)
+            if attempt is not None:
+                attempt.abandoned = True
+                attempt.future.cancel()
+            self.repo.fail_attempt(token, None, "timeout", "timeout", self.settings.retry_delay)
+
+    def capacity(self) -> int:
+        """Attempts the cluster can take now: its worker threads plus the configured buffer (0 with no workers)."""
+        if time.monotonic() - self._nthreads_at > 1.0:
+            try:
+                self._nthreads = sum(self.client.nthreads().values())
+            except Exception:
+                self._nthreads = 0
+            self._nthreads_at = time.monotonic()
+        if self._nthreads == 0:
+            return 0
+        return self._nthreads + self.settings.in_flight_buffer
+
+    def _dispatch(self) -> None:
+        slots = self.capacity() - len(self.inflight)
+        if slots <= 0:
+            return
+        backlog = self.repo.non_empty_queues()
+        while slots > 0:
+            q = pick_queue(backlog, self.settings.queue_weights, self.settings.strict_priority)
+            if q is None:
+                return
+            token = str(uuid.uuid4())
+            jobs = self.repo.claim(
+                q, token, self.id, self.settings.lease_s, self.batchable, self.settings.batch_size, GRACE_S
+            )
+            if not jobs:
+                backlog[q] = 0
+                continue
+            self._submit(token, q, jobs)
+            slots -= 1
+
+    def _submit(self, token: str, queue_name: str, jobs: list[ClaimedJob]) -> None:
+        specs = [
+            {
+                "job_id": j.id,
+                "proof_id": j.proof_id,
+                "system": j.system,
+                "data": j.data,
+                "attempt": j.attempt,
+                "timeout_s": j.timeout_s,
+                "options": j.options,
+            }
+            for j in jobs
+        ]
+        resources = self._resources(jobs)
+        future = self.client.submit(
+            run_attempt,
+            token,
+            specs,
+            resources,
+            key=f"{jobs[0].system}-{queue_name}-{token}",
+            priority=jobs[0].priority,
+            pure=False,
+            retries=0,
+        )
+        self.inflight[token] = _Attempt(future, [j.id for j in jobs], max(j.timeout_s for j in jobs))
+        self.dispatched += 1
+        future.add_done_callback(lambda f, t=token: self._post("done", (t, f)))
+
+    def _resources(self, jobs: list[ClaimedJob]) -> dict[str, Future] | None:
+        if self.resolve_resources is None:
+            return None
+        wanted = self.resolve_resources(jobs)
+        if not wanted:
+            return None
+        out = {}
+        for name, (sha, load) in wanted.items():
+            fut = self._scattered.get(sha)
+            if fut is None or fut.status in ("error", "cancelled", "lost"):
+                # Sent to the cluster once; workers fetch it once each and keep it while this future lives.
+                fut = self.client.scatter(load(), hash=False)
+                self._scattered[sha] = fut
+            out[name] = fut
+        return out
+
+    # -- events from the cluster -----------------------------------------------------------------------------
+    def _post(self, kind: str, payload: Any) -> None:  # noqa: ANN401
+        self._events.put((kind, payload))
+        self._wake.set()
+
+    def _on_start_event(self, event: Any) -> None:  # noqa: ANN401
+        _, msg = event
+        self._post("start", msg)
+
+    def _drain_events(self) -> None:
+        while True:
+            try:
+                kind, payload = self._events.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                if kind == "start":
+                    self._handle_start(payload)
+                else:
+                    self._handle_done(*payload)
+            except SQLAlchemyError:
+                self._events.put((kind, payload))  # keep it: nothing acknowledged is lost
+                raise
+
+    def _handle_start(self, msg: dict[str, Any]) -> None:
+        token = msg.get("token")
+        attempt = self.inflight.get(token)
+        if attempt is None:
+            return
+        attempt.starts += 1
+        at = datetime.fromtimestamp(float(msg.get("at", time.time())), UTC)
+        self.repo.record_start(token, str(msg.get("worker")), at, attempt.timeout_s, GRACE_S)
+        if attempt.starts > 1:
+            exhausted = self.repo.charge_rerun(token)
+            log.warning("attempt %s re-run by Dask after a worker died (run %d)", token, attempt.starts)
+            if exhausted:
+                self.repo.fail_for_good(exhausted, "worker died during the job; attempt budget exhausted")
+                if set(exhausted) >= set(attempt.job_ids):
+                    attempt.abandoned = True
+                    attempt.future.cancel()
+                    self.inflight.pop(token, None)
+
+    def _handle_done(self, token: str, future: Future) -> None:
+        attempt = self.inflight.pop(token, None)
+        if attempt is None or attempt.abandoned:
+            return
+        delay = self.settings.retry_delay
+        if future.status == "finished":
+            out = future.result()
+            results = out["results"]
+            self.repo.complete(token, [r for r in results if r["ok"]])
+            for r in results:
+                if not r["ok"]:
+                    self.repo.fail_attempt(token, r["job_id"], r["kind"], r["error"], delay)
+            missing = set(attempt.job_ids) - {r["job_id"] for r in results}
+            for job_id in missing:
+                self.repo.fail_attempt(token, job_id, "transient", "no result returned", delay)
+        elif future.status == "cancelled":
+            self.repo.fail_attempt(token, None, "transient", "task cancelled by the cluster", delay)
+        else:
+            try:
+                exc = future.exception(timeout=5)
+                message = f"{type(exc).__name__}: {exc}"
+            except Exception as err:
+                message = f"task failed: {err}"
+            self.repo.fail_attempt(token, None, "transient", message, delay)
+        future.release()

@@ -1,0 +1,19 @@
+"""`dask worker tcp://scheduler:8786 --preload zapiki.jobs.preload`: configure logging, load the Dask part
+of `scheduler_config.yaml`, and warm the isolated prover processes before the worker takes tasks."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from zapiki.config import Settings
+from zapiki.jobs.worker import warm_worker
+
+
+def dask_setup(worker: Any) -> None:  # noqa: ANN401
+    logging.getLogger("zapiki").setLevel(logging.INFO)
+    try:
+        Settings.load().apply_dask_config()
+    except Exception as exc:  # a bad config file must not stop the worker from joining
+        logging.getLogger("zapiki.worker").warning("config not loaded: %s", exc)
+    warm_worker(max(1, int(getattr(worker.state, "nthreads", 1) or 1)))

@@ -1,0 +1,133 @@
+"""What runs on a Dask worker: the attempt task, the worker plugin that carries the service's secrets, and
+the warm-up used by `dask worker --preload zapiki.jobs.preload`.
+
+A worker needs no database credentials and no shared file system: a task receives the job specs, shared
+large inputs arrive as Dask data (sent once per worker and cached), and results go back as the task's value.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from distributed import get_worker
+from distributed.diagnostics.plugin import WorkerPlugin
+
+from zapiki import systems
+from zapiki.jobs.execute import execute
+from zapiki.jobs.isolation import ChildPool
+from zapiki.systems.base import ProveContext
+
+log = logging.getLogger("zapiki.worker")
+START_TOPIC = "zapiki-start"
+
+
+class _WorkerState:
+    def __init__(self) -> None:
+        self.secrets: dict[str, bytes] = {}
+        self.pool: ChildPool | None = None
+        self.lock = threading.Lock()
+
+    def child_pool(self) -> ChildPool:
+        with self.lock:
+            if self.pool is None:
+                self.pool = ChildPool()
+            return self.pool
+
+
+STATE = _WorkerState()
+
+
+class ZapikiWorkerPlugin(WorkerPlugin):
+    """Hands the service's secrets (the commitment signing key) to every worker, including later joiners.
+
+    >>> plugin = ZapikiWorkerPlugin({"commitment_signing_key": b"..."})
+    >>> plugin.name
+    'zapiki'
+    """
+
+    name = "zapiki"
+
+    def __init__(self, secrets: dict[str, bytes]) -> None:
+        self.secrets = dict(secrets)
+
+    def setup(self, worker: Any) -> None:  # noqa: ANN401
+        STATE.secrets = dict(self.secrets)
+        STATE.child_pool()
+
+    def teardown(self, worker: Any) -> None:  # noqa: ANN401
+        if STATE.pool is not None:
+            STATE.pool.close()
+
+
+def _cache_dir() -> Path:
+    path = Path(os.environ.get("ZAPIKI_WORKER_CACHE", Path(tempfile.gettempdir()) / "zapiki-worker-cache"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def materialise(resources: dict[str, bytes] | None) -> dict[str, str]:
+    """Write shared inputs to this machine's cache (once per content hash) and return their paths."""
+    paths: dict[str, str] = {}
+    for name, blob in (resources or {}).items():
+        digest = hashlib.sha256(blob).hexdigest()
+        path = _cache_dir() / digest
+        if not path.exists():
+            tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+            tmp.write_bytes(blob)
+            os.replace(tmp, path)
+        paths[name] = str(path)
+    return paths
+
+
+def run_attempt(token: str, specs: list[dict[str, Any]], resources: dict[str, bytes] | None = None) -> dict[str, Any]:
+    """The Dask task: run one attempt of each job in `specs` (one isolated job, or a batch of fast ones).
+
+    Each spec: {job_id, proof_id, system, data, attempt, timeout_s, options}. Announces its start on the
+    `zapiki-start` topic (so the dispatcher counts Dask's own re-runs), then returns
+    {"token", "worker", "results": [result dict per job, with job_id]}.
+    """
+    try:
+        worker = get_worker()
+        address = worker.address
+        worker.log_event(START_TOPIC, {"token": token, "worker": address, "at": time.time()})
+    except ValueError:  # run outside a worker (tests, the service's own inline path)
+        address = "local"
+    paths = materialise(resources)
+    results = []
+    for spec in specs:
+        log.info("Processing proof generation: %s (system: %s)", spec["proof_id"], spec["system"])
+        ctx = ProveContext(
+            secrets=STATE.secrets,
+            attempt=spec["attempt"],
+            deadline=time.time() + float(spec["timeout_s"]),
+            resources=paths,
+            options=spec.get("options") or {},
+        )
+        try:
+            isolated = systems.get(spec["system"]).capabilities.isolated
+        except Exception as exc:  # unknown system on this worker: an input error, named
+            results.append({"job_id": spec["job_id"], "ok": False, "kind": "input", "error": str(exc), "took_ms": 0})
+            continue
+        if isolated:
+            result = STATE.child_pool().run(spec["system"], spec["data"], ctx)
+        else:
+            result = execute(spec["system"], spec["data"], ctx)
+        result["job_id"] = spec["job_id"]
+        if result["ok"]:
+            log.info("Proof generation completed: %s (took %d ms)", spec["proof_id"], round(result["took_ms"]))
+        else:
+            log.warning("Proof generation failed: %s (%s: %s)", spec["proof_id"], result["kind"], result["error"])
+        results.append(result)
+    return {"token": token, "worker": address, "results": results}
+
+
+def warm_worker(nthreads: int) -> None:
+    """Start and warm one isolated child per thread, so the first proof on a fresh worker pays no start-up."""
+    STATE.child_pool().warmup(nthreads)

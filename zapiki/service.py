@@ -1,0 +1,225 @@
+"""The service: one object that ties the database, the proof systems and the dispatcher together. The REST
+API, the CLI, the dashboard and the Python client all call it; none of them touches the tables directly.
+
+>>> svc = ZapikiService.open("sqlite://", dispatch=False)
+>>> out = svc.create_proof(svc.default_user_id, "commitment", "hello")
+>>> out["status"], svc.verify("commitment", out["proof_data"], out["public_inputs"], out["verification_key"])
+('completed', True)
+>>> svc.close()
+"""
+
+from __future__ import annotations
+
+import logging
+import statistics
+from typing import Any
+
+from distributed import Client
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from zapiki import systems
+from zapiki.config import PRIORITIES, Settings
+from zapiki.errors import InputError
+from zapiki.jobs.dispatcher import Dispatcher, ResourceResolver
+from zapiki.jobs.execute import execute
+from zapiki.store.db import create_engine_for, session_factory, upgrade
+from zapiki.store.jobs import JobRepository
+from zapiki.store.keys import DEFAULT_EMAIL, KeyRepository
+from zapiki.store.proofs import ProofRepository
+from zapiki.systems.base import ProveContext
+from zapiki.systems.commitment import SIGNING_KEY
+
+log = logging.getLogger("zapiki.service")
+MAX_RETRIES_LIMIT = 10
+
+
+class ZapikiService:
+    """Proofs, jobs, keys and stats over one database, optionally dispatching jobs to a Dask cluster."""
+
+    def __init__(self, settings: Settings, engine: Engine, client: Client | None = None, dispatch: bool = True) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.sessions = session_factory(engine)
+        self.proofs = ProofRepository(self.sessions)
+        self.jobs = JobRepository(self.sessions)
+        self.keys = KeyRepository(self.sessions)
+        self.client = client
+        self.secrets = {SIGNING_KEY: self.keys.service_key(SIGNING_KEY)}
+        user, _ = self.keys.get_or_create_user(DEFAULT_EMAIL, name="default")
+        self.default_user_id: str = user["id"]
+        self.resolve_resources: ResourceResolver | None = None
+        self.dispatcher: Dispatcher | None = None
+        if dispatch and client is not None:
+            self.dispatcher = Dispatcher(settings, self.sessions, client, self.secrets, self._resources).start()
+
+    @classmethod
+    def open(
+        cls,
+        db: str | None = None,
+        client: Client | None = None,
+        settings: Settings | None = None,
+        dispatch: bool = True,
+    ) -> ZapikiService:
+        """Open (and upgrade) the database at `db` (default: the configured URL) and start dispatching to
+        `client`'s cluster when one is given."""
+        settings = settings or Settings.load()
+        engine = create_engine_for(db or settings.database_url)
+        upgrade(engine)
+        return cls(settings, engine, client, dispatch=dispatch)
+
+    def _resources(self, jobs: list[Any]) -> Any:  # noqa: ANN401
+        return self.resolve_resources(jobs) if self.resolve_resources else None
+
+    def close(self) -> None:
+        if self.dispatcher is not None:
+            self.dispatcher.stop()
+            self.dispatcher = None
+        self.engine.dispose()
+
+    # -- proofs ----------------------------------------------------------------------------------------------
+    def _options(self, options: dict[str, Any] | None) -> dict[str, Any]:
+        options = dict(options or {})
+        if not isinstance(options, dict):
+            raise InputError("options must be an object")
+        queue = options.get("priority", "normal")
+        if queue not in PRIORITIES:
+            raise InputError(f"priority must be one of {', '.join(PRIORITIES)}, got {queue!r}")
+        timeout = options.get("timeout_s", self.settings.default_timeout_s)
+        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout:
+            raise InputError("timeout_s must be a positive number of seconds")
+        if timeout > self.settings.max_timeout_s:
+            raise InputError(f"timeout_s may be at most {self.settings.max_timeout_s:g} seconds")
+        retries = options.get("max_retries", self.settings.max_retries)
+        if isinstance(retries, bool) or not isinstance(retries, int) or not 0 <= retries <= MAX_RETRIES_LIMIT:
+            raise InputError(f"max_retries must be an integer from 0 to {MAX_RETRIES_LIMIT}")
+        is_async = options.get("async", False)
+        if not isinstance(is_async, bool):
+            raise InputError("options.async must be true or false")
+        return {**options, "priority": queue, "timeout_s": float(timeout), "max_retries": retries, "async": is_async}
+
+    def create_proof(
+        self,
+        user_id: str,
+        system: str,
+        data: Any,  # noqa: ANN401
+        options: dict[str, Any] | None = None,
+        circuit_id: str | None = None,
+    ) -> dict[str, Any]:
+        """Sync systems return the stored proof; async ones (or options.async) return
+        {proof_id, job_id, status: 'pending'} at once."""
+        impl = systems.get(system)
+        opts = self._options(options)
+        prepared = impl.prepare_input(data, opts)
+        if impl.capabilities.async_only or opts["async"]:
+            [(proof_id, job_id)] = self.submit_many(user_id, system, [prepared], opts, circuit_id, prepared=True)
+            return {"proof_id": proof_id, "job_id": job_id, "status": "pending"}
+        ctx = ProveContext(secrets=self.secrets, options=opts)
+        result = execute(system, prepared, ctx)
+        if not result["ok"]:
+            if result["kind"] == "input":
+                raise InputError(result["error"])
+            raise RuntimeError(result["error"])
+        return self.proofs.add_completed(user_id, system, prepared, _stored_options(opts), result, circuit_id)
+
+    def submit_many(
+        self,
+        user_id: str,
+        system: str,
+        items: list[Any],
+        options: dict[str, Any] | None = None,
+        circuit_id: str | None = None,
+        prepared: bool = False,
+    ) -> list[tuple[str, str]]:
+        """Create one pending job per item (validated first: nothing is written if any item is bad)."""
+        impl = systems.get(system)
+        opts = self._options(options)
+        if not prepared:
+            items = [impl.prepare_input(item, opts) for item in items]
+        stored = _stored_options(opts)
+        ids = self.proofs.add_jobs(
+            user_id,
+            system,
+            [(item, stored) for item in items],
+            opts["priority"],
+            opts["max_retries"],
+            opts["timeout_s"],
+            circuit_id,
+        )
+        if self.dispatcher is not None:
+            self.dispatcher.wake()
+        return ids
+
+    def verify(self, system: str, proof: Any, public_inputs: Any, verification_key: Any = None) -> bool:  # noqa: ANN401
+        """True when `proof` is valid; malformed proofs or inputs raise InputError."""
+        if not isinstance(proof, dict):
+            raise InputError("proof must be an object")
+        return bool(systems.get(system).verify(proof, public_inputs, verification_key))
+
+    # -- introspection ---------------------------------------------------------------------------------------
+    def systems(self) -> list[dict[str, Any]]:
+        return [self.systems_by_name(n) for n in systems.names()]
+
+    def systems_by_name(self, name: str) -> dict[str, Any]:
+        """{name, capabilities} of one system; UnknownProofSystem if there is none."""
+        return {"name": name, "capabilities": systems.get(name).capabilities.as_dict()}
+
+    def workers(self) -> dict[str, Any]:
+        if self.client is None:
+            return {"count": 0, "threads": 0}
+        try:
+            nthreads = self.client.nthreads()
+        except Exception:
+            return {"count": 0, "threads": 0, "reachable": False}
+        return {"count": len(nthreads), "threads": sum(nthreads.values()), "reachable": True}
+
+    def health(self) -> dict[str, Any]:
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            db_ok = True
+        except Exception:
+            db_ok = False
+        workers = self.workers()
+        cluster_ok = self.client is not None and workers.get("reachable", False)
+        return {
+            "status": "ok" if db_ok and cluster_ok else "degraded",
+            "database": "ok" if db_ok else "unreachable",
+            "cluster": "ok" if cluster_ok else "unreachable",
+            "workers": workers["count"],
+        }
+
+    def stats(self) -> dict[str, Any]:
+        """Queue sizes per priority, in flight, retrying, failed; p50/p95 per system; success rate; workers."""
+        counts = self.jobs.counts()
+        by_status: dict[str, int] = {}
+        for (status, _), n in counts.items():
+            by_status[status] = by_status.get(status, 0) + n
+        queues = {q: counts.get(("pending", q), 0) for q in PRIORITIES}
+        timing = {}
+        for system, times in self.proofs.timing().items():
+            if times:
+                ordered = sorted(times)
+                timing[system] = {
+                    "count": len(ordered),
+                    "p50_ms": statistics.median(ordered),
+                    "p95_ms": ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))],
+                }
+        done, failed = by_status.get("completed", 0), by_status.get("failed", 0)
+        return {
+            "queues": queues,
+            "pending": sum(queues.values()),
+            "in_flight": by_status.get("processing", 0),
+            "retrying": by_status.get("retrying", 0),
+            "completed": done,
+            "failed": failed,
+            "cancelled": by_status.get("cancelled", 0),
+            "success_rate": (done / (done + failed)) if done + failed else None,
+            "processing_time": timing,
+            "workers": self.workers(),
+        }
+
+
+def _stored_options(opts: dict[str, Any]) -> dict[str, Any]:
+    """Options kept with the input (those the prover may use), not scheduling ones."""
+    return {k: v for k, v in opts.items() if k not in ("priority", "timeout_s", "max_retries", "async")}

@@ -1,0 +1,315 @@
+"""The job table's state machine, as conditional SQL: every transition names the state it leaves (and, for a
+running attempt, its attempt token), so two dispatchers never claim one job and a late result from a
+superseded attempt changes nothing. Works the same on SQLite and PostgreSQL (UPDATE ... RETURNING).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from zapiki.store.models import Job, JobStatus, Proof, utcnow
+
+PENDING, PROCESSING, RETRYING = JobStatus.PENDING.value, JobStatus.PROCESSING.value, JobStatus.RETRYING.value
+COMPLETED, FAILED, CANCELLED = JobStatus.COMPLETED.value, JobStatus.FAILED.value, JobStatus.CANCELLED.value
+
+
+@dataclass(frozen=True)
+class ClaimedJob:
+    """A job taken for one attempt: what the worker needs to run it."""
+
+    id: str
+    proof_id: str
+    system: str
+    data: Any
+    options: dict[str, Any]
+    attempt: int
+    timeout_s: float
+    priority: int
+    circuit_id: str | None
+
+
+class JobRepository:
+    """Job transitions for the dispatcher."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self.sessions = sessions
+
+    # -- picking ---------------------------------------------------------------------------------------------
+    def promote_due_retries(self, now: datetime | None = None) -> int:
+        """retrying -> pending for every job whose next_attempt_at has come."""
+        now = now or utcnow()
+        with self.sessions.begin() as s:
+            res = s.execute(
+                update(Job)
+                .where(Job.status == RETRYING, Job.next_attempt_at <= now)
+                .values(status=PENDING, updated_at=now)
+                .returning(Job.proof_id)
+            )
+            proof_ids = [r[0] for r in res]
+            if proof_ids:
+                s.execute(update(Proof).where(Proof.id.in_(proof_ids)).values(status=PENDING))
+            return len(proof_ids)
+
+    def non_empty_queues(self) -> dict[str, int]:
+        """1 for each queue that has a pending job, else 0 (cheap: one indexed probe per queue)."""
+        out = {}
+        with self.sessions() as s:
+            for q in ("high", "normal", "low"):
+                hit = s.execute(select(Job.id).where(Job.status == PENDING, Job.queue == q).limit(1)).first()
+                out[q] = 1 if hit else 0
+        return out
+
+    def claim(
+        self,
+        queue: str,
+        token: str,
+        dispatcher_id: str,
+        lease_s: float,
+        batchable: frozenset[str],
+        batch_size: int,
+        grace_s: float = 30.0,
+    ) -> list[ClaimedJob]:
+        """Take the head of `queue` for one attempt: one job, or a run of up to `batch_size` jobs of one
+        batchable (fast) system. Returns what was really claimed (possibly nothing)."""
+        now = utcnow()
+        with self.sessions.begin() as s:
+            head = (
+                select(Job.id, Job.proof_system)
+                .where(Job.status == PENDING, Job.queue == queue)
+                .order_by(Job.created_at, Job.id)
+                .limit(batch_size)
+            )
+            if s.bind.dialect.name == "postgresql":
+                head = head.with_for_update(skip_locked=True)
+            rows = s.execute(head).all()
+            if not rows:
+                return []
+            first_system = rows[0][1]
+            if first_system in batchable:
+                ids = []
+                for job_id, system in rows:
+                    if system != first_system:
+                        break
+                    ids.append(job_id)
+            else:
+                ids = [rows[0][0]]
+            claimed = s.execute(
+                update(Job)
+                .where(Job.id.in_(ids), Job.status == PENDING)
+                .values(
+                    status=PROCESSING,
+                    attempt_token=token,
+                    dispatcher_id=dispatcher_id,
+                    lease_until=now + timedelta(seconds=lease_s),
+                    worker=None,
+                    updated_at=now,
+                )
+                .returning(Job.id)
+            ).all()
+            claimed_ids = [r[0] for r in claimed]
+            if not claimed_ids:
+                return []
+            details = s.execute(
+                select(
+                    Job.id,
+                    Job.proof_id,
+                    Job.proof_system,
+                    Job.retry_count,
+                    Job.timeout_s,
+                    Job.priority,
+                    Proof.input,
+                    Proof.circuit_id,
+                )
+                .join(Proof, Proof.id == Job.proof_id)
+                .where(Job.id.in_(claimed_ids))
+                .order_by(Job.created_at, Job.id)
+            ).all()
+            s.execute(update(Proof).where(Proof.id.in_([d.proof_id for d in details])).values(status=PROCESSING))
+            # The watchdog's deadline until the worker reports the real start (then: start + timeout + grace).
+            longest = max(float(d.timeout_s) for d in details)
+            s.execute(
+                update(Job)
+                .where(Job.id.in_(claimed_ids))
+                .values(deadline_at=now + timedelta(seconds=2 * longest + grace_s))
+            )
+            return [
+                ClaimedJob(
+                    id=d.id,
+                    proof_id=d.proof_id,
+                    system=d.proof_system,
+                    data=(d.input or {}).get("data"),
+                    options=(d.input or {}).get("options") or {},
+                    attempt=int(d.retry_count) + 1,
+                    timeout_s=float(d.timeout_s),
+                    priority=int(d.priority),
+                    circuit_id=d.circuit_id,
+                )
+                for d in details
+            ]
+
+    # -- running ---------------------------------------------------------------------------------------------
+    def record_start(self, token: str, worker: str, at: datetime, timeout_s: float, grace_s: float) -> None:
+        """A run of the attempt started on `worker` (the first run, or a Dask re-run after a worker died)."""
+        with self.sessions.begin() as s:
+            s.execute(
+                update(Job)
+                .where(Job.attempt_token == token, Job.status == PROCESSING)
+                .values(
+                    runs=Job.runs + 1,
+                    worker=worker,
+                    started_at=at,
+                    deadline_at=at + timedelta(seconds=timeout_s + grace_s),
+                    updated_at=utcnow(),
+                )
+            )
+
+    def charge_rerun(self, token: str) -> list[str]:
+        """Dask re-ran the attempt (its worker died): count it as a used retry. Returns the ids of jobs whose
+        budget this exhausts (the caller fails them)."""
+        with self.sessions.begin() as s:
+            rows = s.execute(
+                update(Job)
+                .where(Job.attempt_token == token, Job.status == PROCESSING)
+                .values(retry_count=Job.retry_count + 1, updated_at=utcnow())
+                .returning(Job.id, Job.retry_count, Job.max_retries)
+            ).all()
+            return [r.id for r in rows if r.retry_count > r.max_retries]
+
+    def renew_leases(self, dispatcher_id: str, lease_s: float) -> None:
+        now = utcnow()
+        with self.sessions.begin() as s:
+            s.execute(
+                update(Job)
+                .where(Job.dispatcher_id == dispatcher_id, Job.status == PROCESSING)
+                .values(lease_until=now + timedelta(seconds=lease_s))
+            )
+
+    def reclaim_expired(self) -> int:
+        """processing -> pending for jobs whose dispatcher stopped renewing its lease (it died)."""
+        now = utcnow()
+        with self.sessions.begin() as s:
+            rows = s.execute(
+                update(Job)
+                .where(Job.status == PROCESSING, Job.lease_until < now)
+                .values(status=PENDING, attempt_token=None, dispatcher_id=None, worker=None, updated_at=now)
+                .returning(Job.proof_id)
+            ).all()
+            if rows:
+                s.execute(update(Proof).where(Proof.id.in_([r[0] for r in rows])).values(status=PENDING))
+            return len(rows)
+
+    def overdue_tokens(self, dispatcher_id: str) -> list[str]:
+        """Attempt tokens of this dispatcher's jobs that are past their deadline."""
+        with self.sessions() as s:
+            rows = s.execute(
+                select(Job.attempt_token)
+                .where(Job.dispatcher_id == dispatcher_id, Job.status == PROCESSING, Job.deadline_at < utcnow())
+                .distinct()
+            ).all()
+            return [r[0] for r in rows if r[0]]
+
+    # -- outcomes --------------------------------------------------------------------------------------------
+    def complete(self, token: str, results: list[dict[str, Any]]) -> list[str]:
+        """Store successful results of attempt `token`; returns the ids really completed (late ones ignored)."""
+        if not results:
+            return []
+        now = utcnow()
+        by_job = {r["job_id"]: r for r in results}
+        with self.sessions.begin() as s:
+            done = s.execute(
+                update(Job)
+                .where(Job.attempt_token == token, Job.status == PROCESSING, Job.id.in_(list(by_job)))
+                .values(status=COMPLETED, completed_at=now, updated_at=now, error_message=None)
+                .returning(Job.id, Job.proof_id)
+            ).all()
+            if done:
+                s.execute(
+                    update(Proof),
+                    [
+                        {
+                            "id": proof_id,
+                            "status": COMPLETED,
+                            "proof_data": by_job[job_id]["proof_data"],
+                            "public_inputs": by_job[job_id]["public_inputs"],
+                            "verification_key": by_job[job_id]["verification_key"],
+                            "generation_time_ms": by_job[job_id]["took_ms"],
+                            "error_message": None,
+                            "completed_at": now,
+                        }
+                        for job_id, proof_id in done
+                    ],
+                )
+            return [job_id for job_id, _ in done]
+
+    def fail_attempt(
+        self,
+        token: str,
+        job_id: str | None,
+        kind: str,
+        error: str,
+        retry_delay: Any,  # noqa: ANN401
+    ) -> dict[str, str]:
+        """An attempt failed. Input errors fail for good; others retry while the budget lasts.
+
+        `job_id` None means every job of the attempt. `retry_delay(n)` gives seconds before retry n.
+        Returns {job_id: new status}.
+        """
+        now = utcnow()
+        out: dict[str, str] = {}
+        with self.sessions.begin() as s:
+            q = select(Job.id, Job.proof_id, Job.retry_count, Job.max_retries).where(
+                Job.attempt_token == token, Job.status == PROCESSING
+            )
+            if job_id is not None:
+                q = q.where(Job.id == job_id)
+            for row in s.execute(q).all():
+                if kind != "input" and row.retry_count < row.max_retries:
+                    n = row.retry_count + 1
+                    values = dict(
+                        status=RETRYING,
+                        retry_count=n,
+                        next_attempt_at=now + timedelta(seconds=float(retry_delay(n))),
+                        error_message=error,
+                        attempt_token=None,
+                        dispatcher_id=None,
+                        updated_at=now,
+                    )
+                    proof_values: dict[str, Any] = dict(status=RETRYING, error_message=error)
+                else:
+                    values = dict(status=FAILED, error_message=error, completed_at=now, updated_at=now)
+                    proof_values = dict(status=FAILED, error_message=error, completed_at=now)
+                s.execute(
+                    update(Job)
+                    .where(Job.id == row.id, Job.attempt_token == token, Job.status == PROCESSING)
+                    .values(**values)
+                )
+                s.execute(update(Proof).where(Proof.id == row.proof_id).values(**proof_values))
+                out[row.id] = values["status"]
+        return out
+
+    def fail_for_good(self, job_ids: list[str], error: str) -> None:
+        now = utcnow()
+        with self.sessions.begin() as s:
+            rows = s.execute(
+                update(Job)
+                .where(Job.id.in_(job_ids), Job.status == PROCESSING)
+                .values(status=FAILED, error_message=error, completed_at=now, updated_at=now)
+                .returning(Job.proof_id)
+            ).all()
+            if rows:
+                s.execute(
+                    update(Proof)
+                    .where(Proof.id.in_([r[0] for r in rows]))
+                    .values(status=FAILED, error_message=error, completed_at=now)
+                )
+
+    def counts(self) -> dict[tuple[str, str], int]:
+        """{(status, queue): count} over all jobs."""
+        with self.sessions() as s:
+            rows = s.execute(select(Job.status, Job.queue, func.count()).group_by(Job.status, Job.queue)).all()
+            return {(st, q): n for st, q, n in rows}

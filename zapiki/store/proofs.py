@@ -1,0 +1,291 @@
+"""Proof and job rows as the service hands them out (plain dicts), with the owner check built into every read:
+a user sees only their own rows (another user's id is simply not found)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from zapiki.errors import ConflictError, NotFound
+from zapiki.store.jobs import CANCELLED, COMPLETED, FAILED, PENDING, RETRYING
+from zapiki.store.models import PRIORITY_VALUES, Job, Proof, new_id, utcnow
+
+
+def _iso(t: datetime | None) -> str | None:
+    return t.isoformat() if t is not None else None
+
+
+def proof_dict(p: Proof) -> dict[str, Any]:
+    return {
+        "id": p.id,
+        "status": p.status,
+        "proof_system": p.proof_system,
+        "circuit_id": p.circuit_id,
+        "proof_data": p.proof_data,
+        "public_inputs": p.public_inputs,
+        "verification_key": p.verification_key,
+        "generation_time_ms": p.generation_time_ms,
+        "error_message": p.error_message,
+        "created_at": _iso(p.created_at),
+        "completed_at": _iso(p.completed_at),
+    }
+
+
+def job_dict(j: Job) -> dict[str, Any]:
+    return {
+        "id": j.id,
+        "proof_id": j.proof_id,
+        "proof_system": j.proof_system,
+        "status": j.status,
+        "queue": j.queue,
+        "priority": j.priority,
+        "retry_count": j.retry_count,
+        "max_retries": j.max_retries,
+        "runs": j.runs,
+        "timeout_s": j.timeout_s,
+        "error_message": j.error_message,
+        "worker": j.worker,
+        "next_attempt_at": _iso(j.next_attempt_at),
+        "created_at": _iso(j.created_at),
+        "started_at": _iso(j.started_at),
+        "completed_at": _iso(j.completed_at),
+    }
+
+
+class ProofRepository:
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self.sessions = sessions
+
+    def add_completed(
+        self,
+        user_id: str,
+        system: str,
+        data: Any,
+        options: dict[str, Any],
+        result: dict[str, Any],  # noqa: ANN401
+        circuit_id: str | None = None,
+    ) -> dict[str, Any]:
+        """Store a proof generated synchronously (no job row)."""
+        now = utcnow()
+        with self.sessions.begin() as s:
+            p = Proof(
+                id=new_id(),
+                user_id=user_id,
+                proof_system=system,
+                status=COMPLETED,
+                circuit_id=circuit_id,
+                input={"data": data, "options": options},
+                proof_data=result["proof_data"],
+                public_inputs=result["public_inputs"],
+                verification_key=result["verification_key"],
+                generation_time_ms=result["took_ms"],
+                created_at=now,
+                completed_at=now,
+            )
+            s.add(p)
+            s.flush()
+            return proof_dict(p)
+
+    def add_jobs(
+        self,
+        user_id: str,
+        system: str,
+        items: list[tuple[Any, dict[str, Any]]],
+        queue: str,
+        max_retries: int,
+        timeout_s: float,
+        circuit_id: str | None = None,
+    ) -> list[tuple[str, str]]:
+        """Insert a pending proof and job for each (data, options); returns [(proof_id, job_id)] in order.
+        Rows get strictly increasing created_at, so each queue is served first in, first out."""
+        now = utcnow()
+        proofs, jobs, ids = [], [], []
+        for i, (data, options) in enumerate(items):
+            created = now + timedelta(microseconds=i)
+            pid, jid = new_id(), new_id()
+            ids.append((pid, jid))
+            proofs.append(
+                {
+                    "id": pid,
+                    "user_id": user_id,
+                    "proof_system": system,
+                    "status": PENDING,
+                    "circuit_id": circuit_id,
+                    "input": {"data": data, "options": options},
+                    "created_at": created,
+                }
+            )
+            jobs.append(
+                {
+                    "id": jid,
+                    "user_id": user_id,
+                    "proof_id": pid,
+                    "proof_system": system,
+                    "status": PENDING,
+                    "queue": queue,
+                    "priority": PRIORITY_VALUES[queue],
+                    "retry_count": 0,
+                    "max_retries": max_retries,
+                    "runs": 0,
+                    "timeout_s": timeout_s,
+                    "created_at": created,
+                    "updated_at": created,
+                }
+            )
+        with self.sessions.begin() as s:
+            for start in range(0, len(proofs), 5000):
+                s.execute(insert(Proof), proofs[start : start + 5000])
+                s.execute(insert(Job), jobs[start : start + 5000])
+        return ids
+
+    def get_proof(self, proof_id: str, user_id: str | None = None) -> dict[str, Any]:
+        with self.sessions() as s:
+            p = s.get(Proof, proof_id) if isinstance(proof_id, str) else None
+            if p is None or (user_id is not None and p.user_id != user_id):
+                raise NotFound(f"proof {proof_id} not found")
+            return proof_dict(p)
+
+    def get_job(self, job_id: str, user_id: str | None = None) -> dict[str, Any]:
+        with self.sessions() as s:
+            j = s.get(Job, job_id) if isinstance(job_id, str) else None
+            if j is None or (user_id is not None and j.user_id != user_id):
+                raise NotFound(f"job {job_id} not found")
+            return job_dict(j)
+
+    def job_for_proof(self, proof_id: str) -> dict[str, Any] | None:
+        with self.sessions() as s:
+            j = s.scalars(select(Job).where(Job.proof_id == proof_id).order_by(Job.created_at.desc())).first()
+            return job_dict(j) if j else None
+
+    def list_proofs(
+        self,
+        user_id: str | None,
+        status: str | None = None,
+        system: str | None = None,
+        limit: int = 20,
+        offset: int = 0,
+    ) -> list[dict[str, Any]]:
+        q = select(Proof)
+        if user_id is not None:
+            q = q.where(Proof.user_id == user_id)
+        if status:
+            q = q.where(Proof.status == status)
+        if system:
+            q = q.where(Proof.proof_system == system)
+        q = q.order_by(Proof.created_at.desc(), Proof.id).limit(limit).offset(offset)
+        with self.sessions() as s:
+            return [proof_dict(p) for p in s.scalars(q)]
+
+    def list_jobs(
+        self,
+        user_id: str | None,
+        status: str | None = None,
+        system: str | None = None,
+        limit: int | None = 20,
+        offset: int = 0,
+        queue: str | None = None,
+    ) -> list[dict[str, Any]]:
+        q = select(Job)
+        if user_id is not None:
+            q = q.where(Job.user_id == user_id)
+        if status:
+            q = q.where(Job.status == status)
+        if system:
+            q = q.where(Job.proof_system == system)
+        if queue:
+            q = q.where(Job.queue == queue)
+        q = q.order_by(Job.created_at.desc(), Job.id).offset(offset)
+        if limit is not None:
+            q = q.limit(limit)
+        with self.sessions() as s:
+            return [job_dict(j) for j in s.scalars(q)]
+
+    def delete_proof(self, proof_id: str, user_id: str | None = None) -> None:
+        """Delete a proof and its job; a proof whose job is still running cannot be deleted."""
+        with self.sessions.begin() as s:
+            p = s.get(Proof, proof_id)
+            if p is None or (user_id is not None and p.user_id != user_id):
+                raise NotFound(f"proof {proof_id} not found")
+            running = s.scalars(select(Job).where(Job.proof_id == proof_id, Job.status == "processing")).first()
+            if running is not None:
+                raise ConflictError(f"proof {proof_id} is being generated; cancel or wait for job {running.id}")
+            s.execute(delete(Job).where(Job.proof_id == proof_id))
+            s.delete(p)
+
+    def cancel_job(self, job_id: str, user_id: str | None = None) -> dict[str, Any]:
+        """pending | retrying -> cancelled."""
+        self.get_job(job_id, user_id)
+        now = utcnow()
+        with self.sessions.begin() as s:
+            row = s.execute(
+                update(Job)
+                .where(Job.id == job_id, Job.status.in_([PENDING, RETRYING]))
+                .values(status=CANCELLED, completed_at=now, updated_at=now, error_message="cancelled")
+                .returning(Job.proof_id)
+            ).first()
+            if row is None:
+                status = s.get(Job, job_id).status
+                raise ConflictError(f"job {job_id} is {status}; only pending or retrying jobs can be cancelled")
+            s.execute(update(Proof).where(Proof.id == row[0]).values(status=CANCELLED, error_message="cancelled"))
+        return self.get_job(job_id, user_id)
+
+    def retry_job(self, job_id: str, user_id: str | None = None) -> dict[str, Any]:
+        """failed | cancelled -> pending, with a fresh retry budget."""
+        self.get_job(job_id, user_id)
+        now = utcnow()
+        with self.sessions.begin() as s:
+            row = s.execute(
+                update(Job)
+                .where(Job.id == job_id, Job.status.in_([FAILED, CANCELLED]))
+                .values(
+                    status=PENDING,
+                    retry_count=0,
+                    error_message=None,
+                    completed_at=None,
+                    next_attempt_at=None,
+                    updated_at=now,
+                )
+                .returning(Job.proof_id)
+            ).first()
+            if row is None:
+                status = s.get(Job, job_id).status
+                raise ConflictError(f"job {job_id} is {status}; only failed or cancelled jobs can be retried")
+            s.execute(
+                update(Proof).where(Proof.id == row[0]).values(status=PENDING, error_message=None, completed_at=None)
+            )
+        return self.get_job(job_id, user_id)
+
+    def statuses(self, job_ids: list[str]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        with self.sessions() as s:
+            for start in range(0, len(job_ids), 900):
+                chunk = job_ids[start : start + 900]
+                out.update(dict(s.execute(select(Job.id, Job.status).where(Job.id.in_(chunk))).all()))
+        return out
+
+    def timing(self, limit: int = 1000) -> dict[str, list[float]]:
+        """Recent generation times (ms) per proof system, newest first."""
+        with self.sessions() as s:
+            systems = [r[0] for r in s.execute(select(Proof.proof_system).distinct())]
+            out = {}
+            for system in systems:
+                rows = s.execute(
+                    select(Proof.generation_time_ms)
+                    .where(
+                        Proof.proof_system == system, Proof.status == COMPLETED, Proof.generation_time_ms.is_not(None)
+                    )
+                    .order_by(Proof.completed_at.desc())
+                    .limit(limit)
+                ).all()
+                out[system] = [r[0] for r in rows]
+            return out
+
+    def count_jobs(self, user_id: str | None = None) -> dict[str, int]:
+        q = select(Job.status, func.count()).group_by(Job.status)
+        if user_id is not None:
+            q = q.where(Job.user_id == user_id)
+        with self.sessions() as s:
+            return dict(s.execute(q).all())
