@@ -48,6 +48,7 @@ class Settings:
     lease_s: float = 30.0
     worker_concurrency: int = 1
     n_workers: int = 2
+    random_seed: int | None = None  # seeds the weighted queue choice (tests, reproducible runs)
     dask: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -89,6 +90,7 @@ class Settings:
                 env.get("WORKER_CONCURRENCY") or z.get("worker_concurrency", base.worker_concurrency)
             ),
             n_workers=int(z.get("n_workers", base.n_workers)),
+            random_seed=z.get("random_seed"),
             dask=raw,
         )
         settings.validate()

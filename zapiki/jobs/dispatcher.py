@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import random
 import threading
 import time
 import uuid
@@ -84,6 +85,7 @@ class Dispatcher:
         self._nthreads_at = 0.0
         self._scattered: dict[str, Future] = {}
         self.batchable = frozenset(n for n in systems.names() if not systems.get(n).capabilities.isolated)
+        self.rng = random.Random(settings.random_seed)
         self.dispatched = 0  # attempts sent to the cluster (for stats and tests)
 
     # -- life cycle ------------------------------------------------------------------------------------------
@@ -178,7 +180,7 @@ class Dispatcher:
             return
         backlog = self.repo.non_empty_queues()
         while slots > 0:
-            q = pick_queue(backlog, self.settings.queue_weights, self.settings.strict_priority)
+            q = pick_queue(backlog, self.settings.queue_weights, self.settings.strict_priority, self.rng)
             if q is None:
                 return
             token = str(uuid.uuid4())

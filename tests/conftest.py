@@ -1,0 +1,108 @@
+"""Shared fixtures: a fresh database per test (SQLite file, and PostgreSQL when a server is configured — in CI
+it always is, and a missing server fails the run), and an in-process-launched local Dask cluster."""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+os.environ.setdefault("ZAPIKI_DIAGNOSTICS", "1")  # before any worker process starts: they inherit it
+
+POSTGRES_URL = os.environ.get("ZAPIKI_TEST_POSTGRES_URL", "")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def _postgres_database() -> Iterator[str]:
+    import sqlalchemy as sa
+
+    if not POSTGRES_URL:
+        if IN_CI:
+            pytest.fail("ZAPIKI_TEST_POSTGRES_URL is not set: CI must run the suite against PostgreSQL")
+        pytest.skip("no PostgreSQL server configured (set ZAPIKI_TEST_POSTGRES_URL)")
+    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    name = f"zt_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = admin.url.set(database=name).render_as_string(hide_password=False)
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]:
+    """A URL of an empty database, once per backend."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/zapiki.db"
+    else:
+        yield from _postgres_database()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Any) -> str:
+    return f"sqlite:///{tmp_path}/zapiki.db"
+
+
+@pytest.fixture(scope="session")
+def cluster() -> Iterator[Any]:
+    """One worker process with one thread: the saturated case the fairness rules are written for."""
+    from distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as lc:
+        with Client(lc) as client:
+            client.wait_for_workers(1)
+            yield client
+
+
+@pytest.fixture
+def settings() -> Any:
+    """Settings for tests: short retry delays and leases, so behaviour shows within seconds."""
+    from zapiki.config import Settings
+
+    return replace(Settings.load(env={}), retry_delays_s=(0.0, 0.5, 1.0), lease_s=3.0)
+
+
+@pytest.fixture
+def make_service(cluster: Any, settings: Any) -> Iterator[Callable[..., Any]]:
+    """Open a service on a database URL with the shared cluster; closed after the test."""
+    from zapiki.service import ZapikiService
+
+    opened = []
+
+    def _make(url: str, client: Any = cluster, **overrides: Any) -> Any:
+        svc = ZapikiService.open(url, client, replace(settings, **overrides))
+        opened.append(svc)
+        return svc
+
+    yield _make
+    for svc in opened:
+        svc.close()
+
+
+def wait_until(condition: Callable[[], Any], timeout: float = 30.0, interval: float = 0.05) -> Any:
+    """Poll `condition` until it returns something truthy; fail the test after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s")
+        time.sleep(interval)
+
+
+@pytest.fixture
+def until() -> Callable[..., Any]:
+    """`until(condition, timeout)`: poll until condition() is truthy, else fail."""
+    return wait_until

@@ -1,0 +1,277 @@
+"""snarkjs's JSON files: ``proof.json``, ``public.json`` and ``verification_key.json``.
+
+Points are affine with plain (not Montgomery) integer coordinates: a G1 point is ``(x, y)``, a G2 point is
+``((x.c0, x.c1), (y.c0, y.c1))``, and the point at infinity is ``None``. In JSON every number is a decimal
+string and points carry a projective ``z`` of ``"1"`` (``["0", "1", "0"]`` for infinity), as snarkjs writes
+them. Parsing checks shapes, that numbers are decimal integers, coordinates ``< q`` and public signals
+``< r``, and raises :class:`~zapiki.errors.FormatError` (an :class:`~zapiki.errors.InputError`) naming the
+offending field. It does not check that points lie on the curve: that is the verifier's job.
+
+:func:`dumps` writes ``JSON.stringify(obj, null, 1)``'s exact text, so files written here are byte-identical
+to snarkjs's.
+
+>>> proof = parse_proof({"pi_a": ["1", "2", "1"], "pi_b": [["1", "0"], ["2", "0"], ["1", "0"]],
+...                      "pi_c": ["1", "2", "1"], "protocol": "groth16", "curve": "bn128"})
+>>> proof.a, proof.b
+((1, 2), ((1, 0), (2, 0)))
+>>> proof_to_json(proof)["pi_b"][2]
+['1', '0']
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from zapiki.errors import FormatError
+from zapiki.formats.field import BN254_Q, BN254_R
+
+__all__ = [
+    "G1",
+    "G2",
+    "Groth16Proof",
+    "VerificationKey",
+    "dumps",
+    "load_json",
+    "parse_fq12",
+    "parse_proof",
+    "parse_public",
+    "parse_vkey",
+    "proof_to_json",
+    "public_to_json",
+    "vkey_to_json",
+]
+
+G1 = tuple[int, int] | None
+G2 = tuple[tuple[int, int], tuple[int, int]] | None
+_DECIMAL = re.compile(r"[0-9]{1,100}")
+
+
+@dataclass(frozen=True)
+class Groth16Proof:
+    """A Groth16 proof: ``a`` and ``c`` in G1, ``b`` in G2, affine plain coordinates."""
+
+    a: G1
+    b: G2
+    c: G1
+
+
+@dataclass(frozen=True)
+class VerificationKey:
+    """A Groth16 verification key; ``alphabeta_12`` is ``e(alpha1, beta2)`` as 2 x 3 x 2 integers, if given."""
+
+    n_public: int
+    alpha1: G1
+    beta2: G2
+    gamma2: G2
+    delta2: G2
+    ic: tuple[G1, ...]
+    alphabeta_12: tuple[tuple[tuple[int, int], ...], ...] | None = None
+
+
+def load_json(source: str | bytes | os.PathLike) -> Any:
+    """Decode JSON from a path (``PathLike``), or from JSON text given as ``str``/``bytes``."""
+    try:
+        if isinstance(source, os.PathLike):
+            with open(source, "rb") as fh:
+                source = fh.read()
+        return json.loads(source)
+    except OSError as exc:
+        raise FormatError(f"cannot read {os.fspath(source)!r}: {exc.strerror or exc}") from exc
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        raise FormatError(f"invalid JSON: {exc}") from exc
+
+
+def dumps(obj: Any) -> str:
+    """JSON text exactly as snarkjs writes its files (``JSON.stringify(obj, null, 1)``, no final newline)."""
+    return json.dumps(obj, indent=1)
+
+
+# --- decoding helpers --------------------------------------------------------------------------------------
+
+
+def _decode(obj: Any) -> Any:
+    return load_json(obj) if isinstance(obj, str | bytes | bytearray) else obj
+
+
+def _number(value: Any, where: str, modulus: int, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise FormatError(f"{where}: expected a decimal string, got {type(value).__name__}")
+    if isinstance(value, str):
+        if not _DECIMAL.fullmatch(value):
+            raise FormatError(f"{where}: {value[:40]!r} is not a decimal integer")
+        value = int(value)
+    if not 0 <= value < modulus:
+        raise FormatError(f"{where}: value is out of range (must be 0 <= v < {what})")
+    return value
+
+
+def _list(value: Any, where: str, length: int | None = None) -> list:
+    if not isinstance(value, list):
+        raise FormatError(f"{where}: expected a list, got {type(value).__name__}")
+    if length is not None and len(value) != length:
+        raise FormatError(f"{where}: expected {length} items, got {len(value)}")
+    return value
+
+
+def _fq(value: Any, where: str) -> int:
+    return _number(value, where, BN254_Q, "q")
+
+
+def _g1(value: Any, where: str) -> G1:
+    x, y, z = _list(value, where, 3)
+    x, y, z = _fq(x, f"{where}[0]"), _fq(y, f"{where}[1]"), _fq(z, f"{where}[2]")
+    if z == 0:
+        if (x, y) != (0, 1):
+            raise FormatError(f"{where}: a point with z = 0 must be the point at infinity ['0', '1', '0']")
+        return None
+    if z != 1:
+        raise FormatError(f"{where}: expected affine coordinates (z = '1'), got z = {z}")
+    return x, y
+
+
+def _fq2(value: Any, where: str) -> tuple[int, int]:
+    c0, c1 = _list(value, where, 2)
+    return _fq(c0, f"{where}[0]"), _fq(c1, f"{where}[1]")
+
+
+def _g2(value: Any, where: str) -> G2:
+    x, y, z = _list(value, where, 3)
+    x, y, z = _fq2(x, f"{where}[0]"), _fq2(y, f"{where}[1]"), _fq2(z, f"{where}[2]")
+    if z == (0, 0):
+        if (x, y) != ((0, 0), (1, 0)):
+            raise FormatError(f"{where}: a point with z = 0 must be the point at infinity")
+        return None
+    if z != (1, 0):
+        raise FormatError(f"{where}: expected affine coordinates (z = ['1', '0']), got z = {z}")
+    return x, y
+
+
+def _mapping(value: Any, what: str) -> Mapping:
+    if not isinstance(value, Mapping):
+        raise FormatError(f"{what}: expected a JSON object, got {type(value).__name__}")
+    return value
+
+
+def _field(obj: Mapping, key: str, what: str) -> Any:
+    if key not in obj:
+        raise FormatError(f"{what}: missing field {key!r}")
+    return obj[key]
+
+
+def _check_tags(obj: Mapping, what: str, required: bool) -> None:
+    for key, allowed in (("protocol", ("groth16",)), ("curve", ("bn128", "bn254"))):
+        if key not in obj and not required:
+            continue
+        value = _field(obj, key, what)
+        if value not in allowed:
+            raise FormatError(f"{what}: unsupported {key} {value!r} (expected {allowed[0]!r})")
+
+
+# --- encoding helpers --------------------------------------------------------------------------------------
+
+
+def _g1_json(p: G1) -> list[str]:
+    return ["0", "1", "0"] if p is None else [str(p[0]), str(p[1]), "1"]
+
+
+def _g2_json(p: G2) -> list[list[str]]:
+    if p is None:
+        return [["0", "0"], ["1", "0"], ["0", "0"]]
+    (x0, x1), (y0, y1) = p
+    return [[str(x0), str(x1)], [str(y0), str(y1)], ["1", "0"]]
+
+
+# --- proof.json ----------------------------------------------------------------------------------------------
+
+
+def parse_proof(obj: Mapping | str | bytes) -> Groth16Proof:
+    """Validate a decoded ``proof.json`` (or its text). ``protocol``/``curve``, when present, must be Groth16/BN254."""
+    proof = _mapping(_decode(obj), "proof.json")
+    _check_tags(proof, "proof.json", required=False)
+    a = _g1(_field(proof, "pi_a", "proof.json"), "proof.json pi_a")
+    b = _g2(_field(proof, "pi_b", "proof.json"), "proof.json pi_b")
+    c = _g1(_field(proof, "pi_c", "proof.json"), "proof.json pi_c")
+    return Groth16Proof(a, b, c)
+
+
+def proof_to_json(proof: Groth16Proof) -> dict:
+    """The snarkjs ``proof.json`` object (write it with :func:`dumps`)."""
+    return {
+        "pi_a": _g1_json(proof.a),
+        "pi_b": _g2_json(proof.b),
+        "pi_c": _g1_json(proof.c),
+        "protocol": "groth16",
+        "curve": "bn128",
+    }
+
+
+# --- public.json ---------------------------------------------------------------------------------------------
+
+
+def parse_public(obj: Sequence | str | bytes, n_public: int | None = None) -> list[int]:
+    """Validate a decoded ``public.json``: a list of decimal strings, each ``< r``; optionally exactly ``n_public``."""
+    values = _list(_decode(obj), "public.json", n_public)
+    return [_number(v, f"public.json[{i}]", BN254_R, "r") for i, v in enumerate(values)]
+
+
+def public_to_json(values: Sequence[int]) -> list[str]:
+    """The snarkjs ``public.json`` list; values must be in ``[0, r)``."""
+    for i, v in enumerate(values):
+        if not 0 <= int(v) < BN254_R:
+            raise ValueError(f"public signal {i} is out of range [0, r)")
+    return [str(int(v)) for v in values]
+
+
+# --- verification_key.json -----------------------------------------------------------------------------------
+
+
+def parse_fq12(value: Any, where: str = "vk_alphabeta_12") -> tuple[tuple[tuple[int, int], ...], ...]:
+    """Validate an Fq12 element in snarkjs's nesting (2 x 3 x 2 decimal integers ``< q``)."""
+    rows = _list(value, where, 2)
+    return tuple(
+        tuple(_fq2(c, f"{where}[{i}][{j}]") for j, c in enumerate(_list(row, f"{where}[{i}]", 3)))
+        for i, row in enumerate(rows)
+    )
+
+
+def parse_vkey(obj: Mapping | str | bytes) -> VerificationKey:
+    """Validate a decoded ``verification_key.json`` (Groth16, bn128). ``vk_alphabeta_12`` is optional."""
+    what = "verification_key.json"
+    vk = _mapping(_decode(obj), what)
+    _check_tags(vk, what, required=True)
+    n_public = _field(vk, "nPublic", what)
+    if isinstance(n_public, bool) or not isinstance(n_public, int) or not 0 <= n_public < 1 << 32:
+        raise FormatError(f"{what}: nPublic must be a non-negative integer, got {n_public!r}")
+    ic_json = _list(_field(vk, "IC", what), f"{what} IC", n_public + 1)
+    alphabeta = parse_fq12(vk["vk_alphabeta_12"], f"{what} vk_alphabeta_12") if "vk_alphabeta_12" in vk else None
+    return VerificationKey(
+        n_public=n_public,
+        alpha1=_g1(_field(vk, "vk_alpha_1", what), f"{what} vk_alpha_1"),
+        beta2=_g2(_field(vk, "vk_beta_2", what), f"{what} vk_beta_2"),
+        gamma2=_g2(_field(vk, "vk_gamma_2", what), f"{what} vk_gamma_2"),
+        delta2=_g2(_field(vk, "vk_delta_2", what), f"{what} vk_delta_2"),
+        ic=tuple(_g1(p, f"{what} IC[{i}]") for i, p in enumerate(ic_json)),
+        alphabeta_12=alphabeta,
+    )
+
+
+def vkey_to_json(vk: VerificationKey) -> dict:
+    """The snarkjs ``verification_key.json`` object, keys in snarkjs's order (``vk_alphabeta_12`` if known)."""
+    out: dict[str, Any] = {
+        "protocol": "groth16",
+        "curve": "bn128",
+        "nPublic": vk.n_public,
+        "vk_alpha_1": _g1_json(vk.alpha1),
+        "vk_beta_2": _g2_json(vk.beta2),
+        "vk_gamma_2": _g2_json(vk.gamma2),
+        "vk_delta_2": _g2_json(vk.delta2),
+    }
+    if vk.alphabeta_12 is not None:
+        out["vk_alphabeta_12"] = [[[str(c0), str(c1)] for c0, c1 in row] for row in vk.alphabeta_12]
+    out["IC"] = [_g1_json(p) for p in vk.ic]
+    return out

@@ -1,0 +1,302 @@
+"""Reader and writer for snarkjs Groth16 proving keys (``.zkey``, version 1, protocol 1).
+
+Array layouts (all C-contiguous, 8-byte aligned, writable ``uint64`` arrays owning their memory):
+
+* a G1 point is ``(2, 4)``: ``[x, y]``, each coordinate four little-endian 64-bit limbs (limb 0 least
+  significant) of its **Montgomery form** ``x * 2^256 mod q``, exactly the file's bytes. A list of G1 points
+  is ``(n, 2, 4)``.
+* a G2 point is ``(2, 2, 4)``: ``[[x.c0, x.c1], [y.c0, y.c1]]`` with the same limb encoding; a list is
+  ``(n, 2, 2, 4)``.
+* the point at infinity is all zeros (as snarkjs writes it).
+* ``coeffs`` is a structured array of :data:`~zapiki.formats.r1cs.TERM_DTYPE` (``matrix`` 0 = A / 1 = B,
+  ``row``, ``signal``, ``value``): ``value`` is ``v * 2^512 mod r`` ("double Montgomery"), so one Montgomery
+  multiply by a plain witness value gives ``v * w`` in Montgomery form.
+
+Sections: 1 protocol, 2 header, 3 IC, 4 coefficients, 5 A, 6 B1, 7 B2, 8 C, 9 H, 10 contributions (kept as
+raw bytes). They may come in any order.
+
+>>> from pathlib import Path
+>>> zk = read_zkey(Path("tests/fixtures/groth16/multiplier/circuit.zkey"))
+>>> (zk.n_vars, zk.n_public, zk.domain_size, zk.a.shape, zk.b2.shape, len(zk.sha256))
+(4, 1, 4, (4, 2, 4), (4, 2, 2, 4), 64)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from zapiki.errors import FormatError
+from zapiki.formats.binfile import BinFile, SectionReader, Source, load_bytes, parse_binfile, write_binfile
+from zapiki.formats.field import BN254_Q, BN254_R, FIELD_BYTES, from_montgomery, limbs_less_than, limbs_to_ints
+from zapiki.formats.r1cs import TERM_DTYPE
+from zapiki.formats.snarkjs_json import VerificationKey, parse_fq12, vkey_to_json
+
+__all__ = [
+    "EMPTY_CONTRIBUTIONS",
+    "G1_BYTES",
+    "G2_BYTES",
+    "PROTOCOL_GROTH16",
+    "ZKey",
+    "g1_to_ints",
+    "g2_to_ints",
+    "read_zkey",
+    "write_zkey",
+    "zkey_to_vkey",
+    "zkey_verification_key",
+]
+
+PROTOCOL_GROTH16 = 1
+_PROTOCOL_NAMES = {1: "groth16", 2: "plonk", 10: "fflonk"}
+G1_BYTES = 2 * FIELD_BYTES
+G2_BYTES = 4 * FIELD_BYTES
+_MAX_LOG_DOMAIN = 28  # BN254's scalar field has 2-adicity 28
+#: 64-byte circuit hash + u32 zero contributions: the smallest valid section 10.
+EMPTY_CONTRIBUTIONS = bytes(64) + struct.pack("<I", 0)
+
+
+@dataclass(frozen=True)
+class ZKey:
+    """A Groth16 proving key. Points are Montgomery-form limb arrays; see the module docstring."""
+
+    n_vars: int
+    n_public: int
+    domain_size: int
+    alpha1: np.ndarray
+    beta1: np.ndarray
+    beta2: np.ndarray
+    gamma2: np.ndarray
+    delta1: np.ndarray
+    delta2: np.ndarray
+    #: ``(n_public + 1, 2, 4)`` G1.
+    ic: np.ndarray
+    #: Structured :data:`TERM_DTYPE` array, values double Montgomery.
+    coeffs: np.ndarray
+    #: ``(n_vars, 2, 4)`` G1.
+    a: np.ndarray
+    #: ``(n_vars, 2, 4)`` G1.
+    b1: np.ndarray
+    #: ``(n_vars, 2, 2, 4)`` G2.
+    b2: np.ndarray
+    #: ``(n_vars - n_public - 1, 2, 4)`` G1, for wires ``n_public + 1 .. n_vars - 1``.
+    c: np.ndarray
+    #: ``(domain_size, 2, 4)`` G1.
+    h: np.ndarray
+    #: Section 10 verbatim (circuit hash and MPC contributions).
+    contributions: bytes = EMPTY_CONTRIBUTIONS
+    #: Hex sha256 of the file the key was read from ("" for a key built in memory).
+    sha256: str = ""
+    q: int = BN254_Q
+    r: int = BN254_R
+
+    @property
+    def log_domain_size(self) -> int:
+        """``k`` with ``domain_size == 2**k``."""
+        return self.domain_size.bit_length() - 1
+
+
+def read_zkey(source: Source) -> ZKey:
+    """Read a Groth16 ``.zkey`` from a path or a bytes-like object.
+
+    Raises :class:`~zapiki.errors.FormatError` for a truncated file, a wrong magic, an unsupported version or
+    protocol (PLONK/FFLONK keys are rejected by name), moduli other than BN254's, section sizes that disagree
+    with the header, coordinates ``>= q``, or coefficients out of range.
+    """
+    data = load_bytes(source)
+    digest = hashlib.sha256(data).hexdigest()
+    bf = parse_binfile(data, b"zkey", "zkey", max_version=1)
+
+    proto = bf.reader(1, "protocol")
+    protocol = proto.u32("protocol")
+    proto.expect_end()
+    if protocol != PROTOCOL_GROTH16:
+        name = _PROTOCOL_NAMES.get(protocol, "unknown")
+        raise FormatError(f"{proto.where}: unsupported protocol {protocol} ({name}); only groth16 (1) is supported")
+
+    hdr = bf.reader(2, "groth16 header")
+    n8q = hdr.u32("n8q")
+    if n8q != FIELD_BYTES:
+        raise FormatError(f"{hdr.where}: unsupported base field size n8q={n8q}")
+    q = hdr.integer(n8q, "q")
+    if q != BN254_Q:
+        raise FormatError(f"{hdr.where}: base field prime q={q} is not BN254's")
+    n8r = hdr.u32("n8r")
+    if n8r != FIELD_BYTES:
+        raise FormatError(f"{hdr.where}: unsupported scalar field size n8r={n8r}")
+    r = hdr.integer(n8r, "r")
+    if r != BN254_R:
+        raise FormatError(f"{hdr.where}: scalar field prime r={r} is not BN254's")
+    n_vars = hdr.u32("nVars")
+    n_public = hdr.u32("nPublic")
+    domain_size = hdr.u32("domainSize")
+    if n_public + 1 > n_vars:
+        raise FormatError(f"{hdr.where}: nPublic={n_public} + 1 exceeds nVars={n_vars}")
+    if domain_size == 0 or domain_size & (domain_size - 1) or domain_size > 1 << _MAX_LOG_DOMAIN:
+        raise FormatError(f"{hdr.where}: domainSize={domain_size} is not a power of two <= 2^{_MAX_LOG_DOMAIN}")
+    alpha1 = _points(hdr, 1, 1, "alpha1")[0]
+    beta1 = _points(hdr, 1, 1, "beta1")[0]
+    beta2 = _points(hdr, 1, 2, "beta2")[0]
+    gamma2 = _points(hdr, 1, 2, "gamma2")[0]
+    delta1 = _points(hdr, 1, 1, "delta1")[0]
+    delta2 = _points(hdr, 1, 2, "delta2")[0]
+    hdr.expect_end()
+
+    ic = _point_section(bf, 3, "IC", n_public + 1, 1)
+    coeffs = _read_coeffs(bf, n_vars, domain_size)
+    a = _point_section(bf, 5, "A", n_vars, 1)
+    b1 = _point_section(bf, 6, "B1", n_vars, 1)
+    b2 = _point_section(bf, 7, "B2", n_vars, 2)
+    c = _point_section(bf, 8, "C", n_vars - n_public - 1, 1)
+    h = _point_section(bf, 9, "H", domain_size, 1)
+    contributions = EMPTY_CONTRIBUTIONS
+    if bf.has(10):
+        sec = bf.section(10, "contributions")
+        contributions = bytes(bf.data[sec.offset : sec.offset + sec.size])
+
+    return ZKey(
+        n_vars=n_vars, n_public=n_public, domain_size=domain_size,
+        alpha1=alpha1, beta1=beta1, beta2=beta2, gamma2=gamma2, delta1=delta1, delta2=delta2,
+        ic=ic, coeffs=coeffs, a=a, b1=b1, b2=b2, c=c, h=h,
+        contributions=contributions, sha256=digest, q=q, r=r,
+    )  # fmt: skip
+
+
+def _points(rd: SectionReader, count: int, group: int, what: str) -> np.ndarray:
+    """Read ``count`` G1 (group 1) or G2 (group 2) points as a copied limb array, checking coordinates < q."""
+    shape = (count, 2, 4) if group == 1 else (count, 2, 2, 4)
+    pts = rd.array("<u8", count * 8 * group, what).reshape(shape).copy()
+    bad = np.flatnonzero(~limbs_less_than(pts, BN254_Q).reshape(count, -1).all(axis=1))
+    if bad.size:
+        raise FormatError(f"{rd.where}: {what} point {int(bad[0])} has a coordinate >= q")
+    return pts
+
+
+def _point_section(bf: BinFile, stype: int, name: str, count: int, group: int) -> np.ndarray:
+    rd = bf.reader(stype, f"{name} points")
+    size = count * (G1_BYTES if group == 1 else G2_BYTES)
+    if rd.remaining != size:
+        raise FormatError(f"{rd.where}: size {rd.remaining} bytes, expected {count} points = {size} bytes")
+    return _points(rd, count, group, name)
+
+
+def _read_coeffs(bf: BinFile, n_vars: int, domain_size: int) -> np.ndarray:
+    rd = bf.reader(4, "coefficients")
+    n_coefs = rd.u32("nCoefs")
+    if rd.remaining != n_coefs * TERM_DTYPE.itemsize:
+        raise FormatError(
+            f"{rd.where}: size disagrees with nCoefs={n_coefs} ({rd.remaining} bytes for "
+            f"{n_coefs * TERM_DTYPE.itemsize} expected)"
+        )
+    coeffs = rd.array(TERM_DTYPE, n_coefs, "coefficients").copy()
+    checks = (
+        (coeffs["matrix"] > 1, "matrix is neither 0 (A) nor 1 (B)"),
+        (coeffs["row"] >= domain_size, f"row >= domainSize={domain_size}"),
+        (coeffs["signal"] >= n_vars, f"signal >= nVars={n_vars}"),
+        (~limbs_less_than(coeffs["value"], BN254_R), "value >= r"),
+    )
+    for mask, problem in checks:
+        bad = np.flatnonzero(mask)
+        if bad.size:
+            raise FormatError(f"{rd.where}: coefficient {int(bad[0])}: {problem}")
+    return coeffs
+
+
+def write_zkey(zkey: ZKey) -> bytes:
+    """Serialise a key in snarkjs's layout: version 1, sections 1 to 10 in order.
+
+    The arrays must already hold Montgomery-form coordinates and double-Montgomery coefficient values.
+    """
+    header = b"".join(
+        [
+            struct.pack("<I", FIELD_BYTES), zkey.q.to_bytes(FIELD_BYTES, "little"),
+            struct.pack("<I", FIELD_BYTES), zkey.r.to_bytes(FIELD_BYTES, "little"),
+            struct.pack("<III", zkey.n_vars, zkey.n_public, zkey.domain_size),
+            _raw(zkey.alpha1, (2, 4)), _raw(zkey.beta1, (2, 4)), _raw(zkey.beta2, (2, 2, 4)),
+            _raw(zkey.gamma2, (2, 2, 4)), _raw(zkey.delta1, (2, 4)), _raw(zkey.delta2, (2, 2, 4)),
+        ]
+    )  # fmt: skip
+    coeffs = np.ascontiguousarray(zkey.coeffs, dtype=TERM_DTYPE)
+    sections = [
+        (1, struct.pack("<I", PROTOCOL_GROTH16)),
+        (2, header),
+        (3, _raw(zkey.ic, (zkey.n_public + 1, 2, 4))),
+        (4, struct.pack("<I", len(coeffs)) + coeffs.tobytes()),
+        (5, _raw(zkey.a, (zkey.n_vars, 2, 4))),
+        (6, _raw(zkey.b1, (zkey.n_vars, 2, 4))),
+        (7, _raw(zkey.b2, (zkey.n_vars, 2, 2, 4))),
+        (8, _raw(zkey.c, (zkey.n_vars - zkey.n_public - 1, 2, 4))),
+        (9, _raw(zkey.h, (zkey.domain_size, 2, 4))),
+        (10, zkey.contributions),
+    ]
+    return write_binfile(b"zkey", 1, sections)
+
+
+def _raw(arr: np.ndarray, shape: tuple[int, ...]) -> bytes:
+    a = np.ascontiguousarray(arr, dtype="<u8")
+    if a.shape != shape:
+        raise ValueError(f"point array has shape {a.shape}, expected {shape}")
+    return a.tobytes()
+
+
+def g1_to_ints(point: np.ndarray, q: int = BN254_Q) -> tuple[int, int] | None:
+    """Affine plain coordinates ``(x, y)`` of a Montgomery-form G1 point, or ``None`` for infinity."""
+    x, y = limbs_to_ints(point)
+    if x == 0 and y == 0:
+        return None
+    return from_montgomery(x, q), from_montgomery(y, q)
+
+
+def g2_to_ints(point: np.ndarray, q: int = BN254_Q) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """Affine plain coordinates ``((x.c0, x.c1), (y.c0, y.c1))`` of a Montgomery-form G2 point, or ``None``."""
+    x0, x1, y0, y1 = limbs_to_ints(point)
+    if x0 == x1 == y0 == y1 == 0:
+        return None
+    return (from_montgomery(x0, q), from_montgomery(x1, q)), (from_montgomery(y0, q), from_montgomery(y1, q))
+
+
+AlphaBetaHook = Callable[[tuple[int, int], tuple[tuple[int, int], tuple[int, int]]], Any]
+
+
+def zkey_verification_key(zkey: ZKey, alphabeta: AlphaBetaHook | None = None) -> VerificationKey:
+    """The key's verification key, affine plain coordinates.
+
+    ``vk_alphabeta_12`` is the pairing ``e(alpha1, beta2)``, which this layer cannot compute: pass
+    ``alphabeta(alpha1, beta2)`` (plain affine integer coordinates in; a 2 x 3 x 2 nested sequence of
+    integers or decimal strings out, in snarkjs's Fq12 nesting) to include it. Without the hook it is ``None``.
+    """
+    alpha1, beta2 = g1_to_ints(zkey.alpha1), g2_to_ints(zkey.beta2)
+    alphabeta_12 = None
+    if alphabeta is not None:
+        if alpha1 is None or beta2 is None:
+            raise FormatError("zkey: alpha1 or beta2 is the point at infinity")
+        alphabeta_12 = parse_fq12(_as_json_numbers(alphabeta(alpha1, beta2)), "vk_alphabeta_12 from the hook")
+    return VerificationKey(
+        n_public=zkey.n_public,
+        alpha1=alpha1,
+        beta2=beta2,
+        gamma2=g2_to_ints(zkey.gamma2),
+        delta2=g2_to_ints(zkey.delta2),
+        ic=tuple(g1_to_ints(p) for p in zkey.ic),
+        alphabeta_12=alphabeta_12,
+    )
+
+
+def zkey_to_vkey(zkey: ZKey, alphabeta: AlphaBetaHook | None = None) -> dict:
+    """``verification_key.json`` as ``snarkjs zkey export verificationkey`` writes it.
+
+    Without the ``alphabeta`` hook (see :func:`zkey_verification_key`) ``vk_alphabeta_12`` is left out; every
+    other field equals snarkjs's export.
+    """
+    return vkey_to_json(zkey_verification_key(zkey, alphabeta))
+
+
+def _as_json_numbers(value: Any) -> Any:
+    """Nested tuples/lists of ints -> nested lists of decimal strings (strings pass through)."""
+    if isinstance(value, list | tuple):
+        return [_as_json_numbers(v) for v in value]
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value

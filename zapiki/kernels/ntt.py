@@ -1,0 +1,216 @@
+"""Radix-2 number-theoretic transform over Fr with snarkjs's roots of unity.
+
+Arrays are Fr elements in Montgomery form, uint64 ``(n, 4)`` with n a power of two, at most 2^28. The root of
+order 2^k is omega_k = omega_28^(2^(28-k)), omega_28 from :mod:`constants` (generator 5), so evaluations
+agree with snarkjs and with the H points of a .zkey:
+
+* ``ntt(a)[i] = sum_j a[j] * omega_k^(i*j)`` (coefficients -> evaluations, natural order in and out);
+* ``intt`` is its inverse;
+* ``coset_ntt(a, shift)[i] = sum_j a[j] * (shift * omega_k^i)^j``; the default shift omega_(k+1) is the odd
+  coset the Groth16 prover of snarkjs uses (``coset_intt`` inverts it).
+
+Iterative decimation in time: bit-reversal permutation, then log2(n) stages whose butterflies run in parallel.
+Twiddle tables (omega_k^j, j < n/2) are cached per size.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+from numba import njit, prange
+
+from zapiki.errors import InputError
+
+from .constants import OMEGA_2_28, TWO_ADICITY
+from .constants import R as MOD_R
+from .field import pow_limbs
+from .fr import FR_FIELD, ONE, PINV, P, fr_add, fr_mul, fr_sub
+from .limbs import load, store
+
+#: Largest supported transform, log2.
+MAX_LOG_N = TWO_ADICITY
+
+
+def root_of_unity(log_n: int) -> int:
+    """snarkjs's primitive 2^log_n-th root of unity, a Python int."""
+    if not 0 <= log_n <= MAX_LOG_N:
+        raise InputError(f"NTT size 2^{log_n} is outside 2^0 .. 2^{MAX_LOG_N}")
+    return pow(OMEGA_2_28, 1 << (MAX_LOG_N - log_n), MOD_R)
+
+
+@njit(cache=True, parallel=True)
+def powers_into(base: tuple, start: tuple, out: np.ndarray) -> None:
+    """out[j] = start * base^j (Montgomery), computed in parallel chunks."""
+    n = out.shape[0]
+    chunk = 4096
+    nchunks = (n + chunk - 1) // chunk
+    for c in prange(nchunks):
+        lo = c * chunk
+        hi = min(n, lo + chunk)
+        e = np.empty(1, dtype=np.uint64)
+        e[0] = np.uint64(lo)
+        acc = fr_mul(start, pow_limbs(base, e, ONE, P, PINV))
+        for j in range(lo, hi):
+            store(out, j, acc)
+            acc = fr_mul(acc, base)
+
+
+@njit(cache=True, parallel=True)
+def mul_rows_into(a: np.ndarray, b: np.ndarray) -> None:
+    """a[j] *= b[j]."""
+    for j in prange(a.shape[0]):
+        store(a, j, fr_mul(load(a, j), load(b, j)))
+
+
+@njit(cache=True, parallel=True)
+def scale_into(a: np.ndarray, s: tuple) -> None:
+    """a[j] *= s."""
+    for j in prange(a.shape[0]):
+        store(a, j, fr_mul(load(a, j), s))
+
+
+@njit(cache=True, parallel=True)
+def bit_reverse(a: np.ndarray, log_n: int) -> None:
+    """In-place bit-reversal permutation of the rows of a."""
+    n = a.shape[0]
+    for i in prange(n):
+        r = 0
+        for b in range(log_n):
+            r = (r << 1) | ((i >> b) & 1)
+        if i < r:
+            for k in range(4):
+                t = a[i, k]
+                a[i, k] = a[r, k]
+                a[r, k] = t
+
+
+@njit(cache=True)
+def _butterflies(a: np.ndarray, tw: np.ndarray, lo: int, hi: int, m: int, stride: int) -> None:
+    """All butterflies of half-size m in rows lo..hi (a whole number of 2m-blocks)."""
+    for start in range(lo, hi, 2 * m):
+        for j in range(m):
+            i1 = start + j
+            i2 = i1 + m
+            u = load(a, i1)
+            v = fr_mul(load(a, i2), load(tw, j * stride))
+            store(a, i1, fr_add(u, v))
+            store(a, i2, fr_sub(u, v))
+
+
+@njit(cache=True, parallel=True)
+def ntt_in_place(a: np.ndarray, tw: np.ndarray, log_n: int) -> None:
+    """Forward transform in place; tw[j] = omega^j for j < n/2.
+
+    The first stages run block by block (a block of 2^10 rows stays in cache), one block per thread; the
+    later stages split their n/2 butterflies across threads.
+    """
+    n = a.shape[0]
+    bit_reverse(a, log_n)
+    log_b = min(log_n, 10)
+    bsize = 1 << log_b
+    for blk in prange(n >> log_b):
+        lo = blk * bsize
+        m = 1
+        while m < bsize:
+            _butterflies(a, tw, lo, lo + bsize, m, n // (2 * m))
+            m *= 2
+    half = n // 2
+    log_m = log_b
+    while log_m < log_n:
+        m = 1 << log_m
+        stride = n >> (log_m + 1)
+        mask = m - 1
+        for k in prange(half):
+            j = k & mask
+            i1 = ((k >> log_m) << (log_m + 1)) + j
+            i2 = i1 + m
+            u = load(a, i1)
+            v = fr_mul(load(a, i2), load(tw, j * stride))
+            store(a, i1, fr_add(u, v))
+            store(a, i2, fr_sub(u, v))
+        log_m += 1
+
+
+@njit(cache=True)
+def reverse_tail(a: np.ndarray) -> None:
+    """a[1:] reversed in place: turns a forward transform into an inverse one (up to 1/n)."""
+    i = 1
+    j = a.shape[0] - 1
+    while i < j:
+        for k in range(4):
+            t = a[i, k]
+            a[i, k] = a[j, k]
+            a[j, k] = t
+        i += 1
+        j -= 1
+
+
+def _mont(x: int) -> tuple:
+    return tuple(np.uint64(v) for v in FR_FIELD.from_ints([x])[0])
+
+
+@lru_cache(maxsize=8)
+def twiddles(log_n: int) -> np.ndarray:
+    """omega_(log_n)^j for j < 2^(log_n - 1), Montgomery (n/2, 4); cached (read-only)."""
+    half = max(1, (1 << log_n) // 2)
+    out = np.empty((half, 4), dtype=np.uint64)
+    powers_into(_mont(root_of_unity(log_n)), _mont(1), out)
+    out.setflags(write=False)
+    return out
+
+
+def _prepare(a: np.ndarray) -> tuple[np.ndarray, int]:
+    arr = np.array(a, dtype=np.uint64, copy=True, order="C")
+    if arr.ndim != 2 or arr.shape[1] != 4:
+        raise InputError(f"NTT input must be (n, 4) uint64 Fr limbs, got shape {arr.shape}")
+    n = arr.shape[0]
+    if n == 0 or n & (n - 1):
+        raise InputError(f"NTT size must be a power of two, got {n}")
+    log_n = n.bit_length() - 1
+    if log_n > MAX_LOG_N:
+        raise InputError(f"NTT size 2^{log_n} exceeds 2^{MAX_LOG_N}")
+    return arr, log_n
+
+
+def ntt(a: np.ndarray) -> np.ndarray:
+    """Forward NTT (coefficients -> evaluations at omega^i), new array."""
+    arr, log_n = _prepare(a)
+    if log_n:
+        ntt_in_place(arr, twiddles(log_n), log_n)
+    return arr
+
+
+def intt(a: np.ndarray) -> np.ndarray:
+    """Inverse NTT (evaluations at omega^i -> coefficients), new array."""
+    arr, log_n = _prepare(a)
+    if log_n:
+        ntt_in_place(arr, twiddles(log_n), log_n)
+        reverse_tail(arr)
+        scale_into(arr, _mont(pow(arr.shape[0], -1, MOD_R)))
+    return arr
+
+
+def _shift_powers(n: int, shift: int) -> np.ndarray:
+    out = np.empty((n, 4), dtype=np.uint64)
+    powers_into(_mont(shift), _mont(1), out)
+    return out
+
+
+def coset_ntt(a: np.ndarray, shift: int | None = None) -> np.ndarray:
+    """Evaluations at shift * omega^i (default shift: omega_(k+1), snarkjs's odd coset), new array."""
+    arr, log_n = _prepare(a)
+    shift = root_of_unity(log_n + 1) if shift is None else shift % MOD_R
+    mul_rows_into(arr, _shift_powers(arr.shape[0], shift))
+    if log_n:
+        ntt_in_place(arr, twiddles(log_n), log_n)
+    return arr
+
+
+def coset_intt(a: np.ndarray, shift: int | None = None) -> np.ndarray:
+    """Inverse of :func:`coset_ntt` with the same shift."""
+    arr, log_n = _prepare(a)
+    shift = root_of_unity(log_n + 1) if shift is None else shift % MOD_R
+    out = intt(arr)
+    mul_rows_into(out, _shift_powers(out.shape[0], pow(shift, -1, MOD_R)))
+    return out
