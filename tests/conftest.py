@@ -106,3 +106,12 @@ def wait_until(condition: Callable[[], Any], timeout: float = 30.0, interval: fl
 def until() -> Callable[..., Any]:
     """`until(condition, timeout)`: poll until condition() is truthy, else fail."""
     return wait_until
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """In CI a skipped test is a failure: what a test needs must be installed, not skipped."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = len(reporter.stats.get("skipped", [])) if reporter else 0
+    if IN_CI and skipped and exitstatus == 0:
+        reporter.write_line(f"CI: {skipped} test(s) skipped; failing the run", red=True)
+        session.exitstatus = 1

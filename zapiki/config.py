@@ -48,6 +48,8 @@ class Settings:
     lease_s: float = 30.0
     worker_concurrency: int = 1
     n_workers: int = 2
+    rate_limits: dict[str, int] = field(default_factory=lambda: {"free": 10, "pro": 1000, "enterprise": 1_000_000})
+    max_body_bytes: int = 1 << 20
     random_seed: int | None = None  # seeds the weighted queue choice (tests, reproducible runs)
     dask: dict[str, Any] = field(default_factory=dict)
 
@@ -91,6 +93,11 @@ class Settings:
             ),
             n_workers=int(z.get("n_workers", base.n_workers)),
             random_seed=z.get("random_seed"),
+            rate_limits={
+                **base.rate_limits,
+                **{k: int(v) for k, v in ((z.get("api") or {}).get("rate_limits") or {}).items()},
+            },
+            max_body_bytes=int((z.get("api") or {}).get("max_body_bytes", base.max_body_bytes)),
             dask=raw,
         )
         settings.validate()

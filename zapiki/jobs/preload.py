@@ -7,11 +7,11 @@ import logging
 from typing import Any
 
 from zapiki.config import Settings
-from zapiki.jobs.worker import warm_worker
+from zapiki.jobs.worker import configure_logging, warm_worker
 
 
 def dask_setup(worker: Any) -> None:  # noqa: ANN401
-    logging.getLogger("zapiki").setLevel(logging.INFO)
+    configure_logging()
     try:
         Settings.load().apply_dask_config()
     except Exception as exc:  # a bad config file must not stop the worker from joining

@@ -44,6 +44,17 @@ class _WorkerState:
 STATE = _WorkerState()
 
 
+def configure_logging() -> None:
+    """Worker log lines (`Processing proof generation: ...`) at INFO on stderr, in distributed's format."""
+    logger = logging.getLogger("zapiki")
+    logger.setLevel(logging.INFO)
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s - %(name)s - %(levelname)s - %(message)s"))
+        logger.addHandler(handler)
+        logger.propagate = False
+
+
 class ZapikiWorkerPlugin(WorkerPlugin):
     """Hands the service's secrets (the commitment signing key) to every worker, including later joiners.
 
@@ -58,6 +69,7 @@ class ZapikiWorkerPlugin(WorkerPlugin):
         self.secrets = dict(secrets)
 
     def setup(self, worker: Any) -> None:  # noqa: ANN401
+        configure_logging()
         STATE.secrets = dict(self.secrets)
         STATE.child_pool()
 

@@ -1,0 +1,155 @@
+"""`zapiki` command line: serve, keys, stats, jobs (and the snarkjs-like groth16 commands as they land)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+from zapiki.errors import ZapikiError
+
+
+def _service(db: str | None, config: str | None) -> Any:  # noqa: ANN401
+    from zapiki.config import Settings
+    from zapiki.service import ZapikiService
+
+    return ZapikiService.open(db, None, Settings.load(config), dispatch=False)
+
+
+db_option = click.option("--db", "db", default=None, help="Database URL (default: the configured one).")
+config_option = click.option("--config", "config", default=None, type=click.Path(), help="scheduler_config.yaml")
+
+
+@click.group()
+@click.version_option(package_name="zapiki")
+def main() -> None:
+    """Zapiki: zero-knowledge proofs as durable jobs on a Dask cluster."""
+
+
+@main.command()
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@db_option
+@click.option("--scheduler", default=None, help="Use this Dask scheduler (tcp://host:8786) instead of a local cluster.")
+@click.option("--n-workers", default=None, type=int, help="Local cluster: worker processes.")
+@click.option("--threads-per-worker", default=None, type=int, help="Local cluster: threads per worker.")
+@click.option("--dask-dashboard-port", default=8787, show_default=True, type=int)
+@click.option("--dashboards", default=None, type=click.Path(), help="Folder of Panel apps (default: ./dashboards).")
+@config_option
+def serve(**kwargs: Any) -> None:  # noqa: ANN401
+    """Serve the API, the dashboard and the job dispatcher."""
+    from zapiki.server import ServeOptions, serve
+
+    serve(ServeOptions(**kwargs))
+
+
+@main.group()
+def keys() -> None:
+    """API keys (stored only as hashes; a key is shown once, at creation)."""
+
+
+@keys.command("create")
+@click.option("--email", required=True)
+@click.option("--name", default=None)
+@click.option("--tier", default=None, type=click.Choice(["free", "pro", "enterprise"]))
+@db_option
+@config_option
+def keys_create(email: str, name: str | None, tier: str | None, db: str | None, config: str | None) -> None:
+    """Create a key for the user with EMAIL (created if new) and print it once."""
+    svc = _service(db, config)
+    info, raw = svc.keys.create_key(email, name=name, tier=tier)
+    svc.close()
+    click.echo(f"Key {info['id']} for {email} (tier {info['tier']}). Shown once, keep it safe:")
+    click.echo(raw)
+
+
+@keys.command("list")
+@db_option
+@config_option
+def keys_list(db: str | None, config: str | None) -> None:
+    svc = _service(db, config)
+    rows = svc.keys.list_keys()
+    svc.close()
+    click.echo(f"{'id':36}  {'prefix':10}  {'email':24}  {'tier':10}  {'created':19}  revoked")
+    for k in rows:
+        click.echo(
+            f"{k['id']:36}  {k['prefix']:10}  {k['email'] or '':24}  {k['tier']:10}  "
+            f"{k['created_at'][:19]:19}  {(k['revoked_at'] or '')[:19]}"
+        )
+
+
+@keys.command("revoke")
+@click.argument("key")
+@db_option
+@config_option
+def keys_revoke(key: str, db: str | None, config: str | None) -> None:
+    """Revoke KEY (its id or its prefix)."""
+    svc = _service(db, config)
+    info = svc.keys.revoke(key)
+    svc.close()
+    click.echo(f"revoked {info['id']} ({info['prefix']}…)")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the raw JSON.")
+@db_option
+@config_option
+def stats(as_json: bool, db: str | None, config: str | None) -> None:
+    """Queue sizes, in flight, retrying, failed, processing times, success rate."""
+    svc = _service(db, config)
+    s = svc.stats()
+    svc.close()
+    if as_json:
+        click.echo(json.dumps(s, indent=2, default=str))
+        return
+    q = s["queues"]
+    click.echo(f"queues      high={q['high']} normal={q['normal']} low={q['low']}")
+    click.echo(f"in flight   {s['in_flight']}")
+    click.echo(f"retrying    {s['retrying']}")
+    click.echo(f"completed   {s['completed']}")
+    click.echo(f"failed      {s['failed']}")
+    click.echo(f"cancelled   {s['cancelled']}")
+    rate = s["success_rate"]
+    click.echo(f"success     {'-' if rate is None else f'{rate:.1%}'}")
+    for system, t in s["processing_time"].items():
+        click.echo(f"time        {system}: p50 {t['p50_ms']:.1f} ms, p95 {t['p95_ms']:.1f} ms (last {t['count']})")
+
+
+@main.group()
+def jobs() -> None:
+    """Inspect jobs."""
+
+
+@jobs.command("list")
+@click.option("--status", default=None)
+@click.option("--system", default=None)
+@click.option("--limit", default=20, show_default=True, type=int)
+@db_option
+@config_option
+def jobs_list(status: str | None, system: str | None, limit: int, db: str | None, config: str | None) -> None:
+    svc = _service(db, config)
+    rows = svc.proofs.list_jobs(None, status=status, system=system, limit=limit)
+    svc.close()
+    click.echo(f"{'id':36}  {'system':11}  {'queue':6}  {'status':10}  {'tries':5}  {'created':19}  error")
+    for j in rows:
+        click.echo(
+            f"{j['id']:36}  {j['proof_system']:11}  {j['queue']:6}  {j['status']:10}  "
+            f"{j['retry_count']:5}  {j['created_at'][:19]:19}  {(j['error_message'] or '')[:60]}"
+        )
+
+
+def run() -> None:
+    try:
+        main(standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(2)
+    except click.exceptions.Abort:
+        sys.exit(1)
+    except ZapikiError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)

@@ -1,0 +1,136 @@
+"""`zapiki serve`: one Tornado server (Panel's) with the dashboard, the REST API and /health, a Dask cluster
+(local, or an existing scheduler), and the job dispatcher, over one database."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from zapiki.config import Settings
+from zapiki.service import ZapikiService
+
+log = logging.getLogger("zapiki.server")
+
+
+@dataclass
+class ServeOptions:
+    port: int = 8000
+    host: str = "127.0.0.1"
+    db: str | None = None
+    scheduler: str | None = None
+    n_workers: int | None = None
+    threads_per_worker: int | None = None
+    config: str | None = None
+    dask_dashboard_port: int = 8787
+    dashboards: str | None = None
+
+
+def dashboards_dir(explicit: str | None = None) -> Path | None:
+    """The folder of Panel apps: --dashboards, else ./dashboards, else the one beside the package source."""
+    for candidate in (explicit, Path.cwd() / "dashboards", Path(__file__).resolve().parent.parent / "dashboards"):
+        if candidate and Path(candidate).is_dir():
+            return Path(candidate)
+    return None
+
+
+def start_cluster(settings: Settings, opts: ServeOptions) -> tuple[Any, Any]:  # noqa: ANN401
+    """A Dask client for --scheduler, or a new local cluster (workers preloaded and warmed)."""
+    from distributed import Client, LocalCluster
+
+    if opts.scheduler:
+        return Client(opts.scheduler), None
+    cluster = LocalCluster(
+        n_workers=opts.n_workers or settings.n_workers,
+        threads_per_worker=opts.threads_per_worker or settings.worker_concurrency,
+        processes=True,
+        dashboard_address=f"{opts.host}:{opts.dask_dashboard_port}",
+        preload=["zapiki.jobs.preload"],
+    )
+    return Client(cluster), cluster
+
+
+def first_start_key(service: ZapikiService) -> str | None:
+    """On the first start, an API key for the default user (printed once, stored only as a hash)."""
+    from zapiki.store.keys import DEFAULT_EMAIL
+
+    if any(k["email"] == DEFAULT_EMAIL for k in service.keys.list_keys()):
+        return None
+    _, raw = service.keys.create_key(DEFAULT_EMAIL, name="default", tier="enterprise")
+    return raw
+
+
+def build_apps(service: ZapikiService, folder: Path | None) -> dict[str, Any]:
+    """{url path: Panel app function} for every `dashboards/*.py` that defines `app(service)`."""
+    import importlib.util
+
+    apps: dict[str, Any] = {}
+    if folder is None:
+        return apps
+    for path in sorted(folder.glob("*.py")):
+        if path.name.startswith("_"):
+            continue
+        spec = importlib.util.spec_from_file_location(f"zapiki_dashboard_{path.stem}", path)
+        if spec is None or spec.loader is None:
+            continue
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        factory = getattr(module, "app", None)
+        if callable(factory):
+            apps[path.stem] = lambda f=factory: f(service)
+    return apps
+
+
+def serve(opts: ServeOptions) -> None:
+    """Start everything, print the addresses, and serve until interrupted."""
+    import panel as pn
+
+    from zapiki.api import routes
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    settings = Settings.load(opts.config)
+    settings.apply_dask_config()
+    client, cluster = start_cluster(settings, opts)
+    service = ZapikiService.open(opts.db, client, settings)
+    key = first_start_key(service)
+    apps = build_apps(service, dashboards_dir(opts.dashboards))
+    base = f"http://{opts.host}:{opts.port}"
+    print(f"Zapiki {base}", flush=True)
+    print(f"  API            {base}/api/v1   (spec: {base}/api/v1/openapi.json, health: {base}/health)")
+    for name in apps:
+        print(f"  Dashboard      {base}/{name}")
+    print(f"  Dask dashboard {client.dashboard_link}")
+    print(f"  Database       {service.engine.url.render_as_string(hide_password=True)}")
+    print(f"  Workers        {service.workers()['count']} ({service.workers()['threads']} threads)")
+    if key:
+        print(f"  API key for {service.default_user_id} (admin@localhost), shown once: {key}", flush=True)
+    sys.stdout.flush()
+
+    def _shutdown(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _shutdown)
+    try:
+        pn.serve(
+            apps or {"dashboard": lambda: pn.pane.Markdown("# Zapiki\nNo dashboards found.")},
+            port=opts.port,
+            address=opts.host,
+            extra_patterns=routes(service, settings),
+            show=False,
+            start=True,
+            title="Zapiki",
+            websocket_origin=[f"{opts.host}:{opts.port}", f"localhost:{opts.port}", f"127.0.0.1:{opts.port}"],
+            threaded=False,
+        )
+    except KeyboardInterrupt:
+        pass
+    finally:
+        service.close()
+        client.close()
+        if cluster is not None:
+            cluster.close()
+        os._exit(0)
