@@ -31,7 +31,7 @@ Example (run from the repository root):
 
 from zapiki.formats.binfile import sha256_hex
 from zapiki.formats.field import BN254_Q, BN254_R
-from zapiki.formats.r1cs import R1CS, TERM_DTYPE, read_r1cs
+from zapiki.formats.r1cs import R1CS, TERM_DTYPE, TermColumns, read_r1cs, term_columns
 from zapiki.formats.snarkjs_json import (
     Groth16Proof,
     VerificationKey,
@@ -45,7 +45,7 @@ from zapiki.formats.snarkjs_json import (
     vkey_to_json,
 )
 from zapiki.formats.wtns import Wtns, read_wtns, write_wtns
-from zapiki.formats.zkey import ZKey, read_zkey, write_zkey, zkey_to_vkey, zkey_verification_key
+from zapiki.formats.zkey import ZKey, check_witness, read_zkey, write_zkey, zkey_to_vkey, zkey_verification_key
 
 __all__ = [
     "BN254_Q",
@@ -53,9 +53,11 @@ __all__ = [
     "TERM_DTYPE",
     "Groth16Proof",
     "R1CS",
+    "TermColumns",
     "VerificationKey",
     "Wtns",
     "ZKey",
+    "check_witness",
     "dumps",
     "load_json",
     "parse_proof",
@@ -67,6 +69,7 @@ __all__ = [
     "read_wtns",
     "read_zkey",
     "sha256_hex",
+    "term_columns",
     "vkey_to_json",
     "write_wtns",
     "write_zkey",

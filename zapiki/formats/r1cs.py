@@ -51,7 +51,7 @@ def term_columns(terms: np.ndarray) -> TermColumns:
 _U32 = struct.Struct("<I")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds numpy arrays: compare fields explicitly
 class R1CS:
     """A parsed ``.r1cs`` file.
 
@@ -135,8 +135,8 @@ def _read_constraints(bf: BinFile, n_constraints: int, n_wires: int) -> np.ndarr
     data = bf.data
     pos, end = sec.offset, sec.offset + sec.size
     n_lcs = 3 * n_constraints
-    starts = np.empty(n_lcs, dtype=np.int64)
-    counts = np.empty(n_lcs, dtype=np.int64)
+    starts: list[int] = []
+    counts: list[int] = []
     unpack = _U32.unpack_from
     for k in range(n_lcs):
         if pos + 4 > end:
@@ -148,26 +148,30 @@ def _read_constraints(bf: BinFile, n_constraints: int, n_wires: int) -> np.ndarr
                 f"{where}: truncated in constraint {k // 3} ({'ABC'[k % 3]}): {n} terms declared, "
                 f"{end - pos} bytes left"
             )
-        starts[k] = pos
-        counts[k] = n
+        starts.append(pos)
+        counts.append(n)
         pos += n * term_size
     if pos != end:
         raise FormatError(f"{where}: {end - pos} unexpected trailing bytes (size mismatch)")
 
-    total = int(counts.sum())
+    starts_arr = np.array(starts, dtype=np.int64)
+    counts_arr = np.array(counts, dtype=np.int64)
+    total = int(counts_arr.sum())
     terms = np.empty(total, dtype=TERM_DTYPE)
     if total == 0:
         return terms
-    lc_of_term = np.repeat(np.arange(n_lcs, dtype=np.int64), counts)
-    first_term = np.cumsum(counts) - counts
+    lc_of_term = np.repeat(np.arange(n_lcs, dtype=np.int64), counts_arr)
+    first_term = np.cumsum(counts_arr) - counts_arr
     rank = np.arange(total, dtype=np.int64) - first_term[lc_of_term]
-    offsets = starts[lc_of_term] + rank * term_size
-    buf = np.frombuffer(data, dtype=np.uint8)
-    rec = buf[offsets[:, None] + np.arange(term_size, dtype=np.int64)]  # (total, 36) copy
+    offsets = starts_arr[lc_of_term] + rank * term_size
+    # Overlapping views of the file: element i is the integer starting at byte i (stride 1, no copy).
+    u32_at = np.ndarray(shape=(len(data) - 3,), dtype="<u4", buffer=data, strides=(1,))
+    u64_at = np.ndarray(shape=(len(data) - 7,), dtype="<u8", buffer=data, strides=(1,))
     terms["matrix"] = lc_of_term % 3
     terms["row"] = lc_of_term // 3
-    terms["signal"] = rec[:, :4].copy().view("<u4")[:, 0]
-    terms["value"] = rec[:, 4:].copy().view("<u8")
+    terms["signal"] = u32_at[offsets]
+    for limb in range(4):
+        terms["value"][:, limb] = u64_at[offsets + 4 + 8 * limb]
     bad_wire = np.flatnonzero(terms["signal"] >= n_wires)
     if bad_wire.size:
         i = int(bad_wire[0])

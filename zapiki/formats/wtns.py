@@ -27,7 +27,7 @@ __all__ = ["Wtns", "read_wtns", "write_wtns"]
 _VERSION = 2
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds numpy arrays: compare fields explicitly
 class Wtns:
     """A witness: the field prime and the values as a writable, aligned ``(n, 4)`` ``uint64`` array."""
 

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from zapiki.errors import FormatError
+from zapiki.errors import FormatError, WitnessError
 from zapiki.formats.binfile import BinFile, SectionReader, Source, load_bytes, parse_binfile, write_binfile
 from zapiki.formats.field import BN254_Q, BN254_R, FIELD_BYTES, from_montgomery, limbs_less_than, limbs_to_ints
 from zapiki.formats.r1cs import TERM_DTYPE
@@ -43,6 +43,7 @@ __all__ = [
     "G2_BYTES",
     "PROTOCOL_GROTH16",
     "ZKey",
+    "check_witness",
     "g1_to_ints",
     "g2_to_ints",
     "read_zkey",
@@ -60,7 +61,7 @@ _MAX_LOG_DOMAIN = 28  # BN254's scalar field has 2-adicity 28
 EMPTY_CONTRIBUTIONS = bytes(64) + struct.pack("<I", 0)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds numpy arrays: compare fields explicitly
 class ZKey:
     """A Groth16 proving key. Points are Montgomery-form limb arrays; see the module docstring."""
 
@@ -170,7 +171,8 @@ def _points(rd: SectionReader, count: int, group: int, what: str) -> np.ndarray:
     """Read ``count`` G1 (group 1) or G2 (group 2) points as a copied limb array, checking coordinates < q."""
     shape = (count, 2, 4) if group == 1 else (count, 2, 2, 4)
     pts = rd.array("<u8", count * 8 * group, what).reshape(shape).copy()
-    bad = np.flatnonzero(~limbs_less_than(pts, BN254_Q).reshape(count, -1).all(axis=1))
+    ok = limbs_less_than(pts, BN254_Q)  # (count, 2) or (count, 2, 2)
+    bad = np.flatnonzero(~ok.all(axis=tuple(range(1, ok.ndim))))
     if bad.size:
         raise FormatError(f"{rd.where}: {what} point {int(bad[0])} has a coordinate >= q")
     return pts
@@ -204,6 +206,22 @@ def _read_coeffs(bf: BinFile, n_vars: int, domain_size: int) -> np.ndarray:
         if bad.size:
             raise FormatError(f"{rd.where}: coefficient {int(bad[0])}: {problem}")
     return coeffs
+
+
+def check_witness(zkey: ZKey, witness: np.ndarray) -> None:
+    """Check that a ``(n, 4)`` limb witness fits the key: ``n == nVars``, values ``< r`` and ``w[0] == 1``.
+
+    Raises :class:`~zapiki.errors.WitnessError`. (Whether it satisfies the constraints is the prover's check.)
+    """
+    if witness.ndim != 2 or witness.shape[1] != 4:
+        raise WitnessError(f"witness must be a (n, 4) limb array, got shape {witness.shape}")
+    if witness.shape[0] != zkey.n_vars:
+        raise WitnessError(f"witness has {witness.shape[0]} values but the proving key expects nVars={zkey.n_vars}")
+    bad = np.flatnonzero(~limbs_less_than(witness, zkey.r))
+    if bad.size:
+        raise WitnessError(f"witness value {int(bad[0])} is >= r")
+    if witness[0, 0] != 1 or witness[0, 1:].any():
+        raise WitnessError("witness value 0 (the constant-one wire) is not 1")
 
 
 def write_zkey(zkey: ZKey) -> bytes:

@@ -163,6 +163,13 @@ class CircomInstance:
         ex = self._instance.exports(self.store)
         self._fn = {e.name: ex[e.name] for e in self.module.exports if isinstance(ex[e.name], wasmtime.Func)}
         self._memory: wasmtime.Memory = ex["memory"]
+        try:
+            self._probe()
+        except (WitnessError, TypeError) as exc:
+            raise FormatError(f"circuit wasm: not a working circom 2 witness calculator: {exc}") from None
+
+    def _probe(self) -> None:
+        """Read the module's constants: runtime version, field size and prime, witness and input sizes."""
         self._shared_start = self._call("getSharedRWMemoryStart") if "getSharedRWMemoryStart" in self._fn else None
         self.version = tuple(
             self._call(name) if name in self._fn else 0 for name in ("getVersion", "getMinorVersion", "getPatchVersion")
@@ -175,6 +182,8 @@ class CircomInstance:
         self._call("getRawPrime")
         self.prime = self._read_shared()
         self.witness_size = self._call("getWitnessSize")
+        if self.witness_size < 1:
+            raise FormatError(f"circuit wasm: witness size {self.witness_size}")
         self.input_size = self._call("getInputSize") if "getInputSize" in self._fn else None
 
     # --- host side of the runtime imports -------------------------------------------------------------
@@ -295,27 +304,43 @@ class CircomInstance:
         n, n32 = self.witness_size, self.n32
         if n32 != 8:
             raise FormatError(f"circuit wasm: field elements of {n32} words are not BN254 scalars")
-        words = np.empty((n, n32), dtype="<u4")
-        get_witness, store = self._fn["getWitness"], self.store
-        if self._shared_start is None:
-            for i in range(n):
-                self._call("getWitness", i)
-                words[i] = [self._call("readSharedRWMemory", j) & 0xFFFFFFFF for j in range(n32)]
-        else:
-            # All wires in one call: a helper module loops over getWitness inside wasm and copies each value
-            # out of the shared buffer into fresh pages appended to the circuit's memory.
-            dest = self._memory.data_len(store)
-            try:
-                self._memory.grow(store, -(-n * 4 * n32 // 65536))
-                helper = wasmtime.Linker(self.engine)
-                helper.define(store, "c", "memory", self._memory)
-                helper.define(store, "c", "getWitness", get_witness)
-                dump = helper.instantiate(store, _helper_module(self.engine)).exports(store)["dump"]
-                dump(store, self._shared_start, dest, n, 4 * n32)
-            except (_CircomError, wasmtime.Trap, wasmtime.WasmtimeError) as exc:
-                raise self._translate(exc, "getWitness") from None
-            words[:] = np.frombuffer(self._memory.read(store, dest, dest + n * 4 * n32), dtype="<u4").reshape(n, n32)
-        return words.view("<u8").reshape(n, 4).copy()
+        nbytes = 4 * n32
+        dest = self._scratch(n * nbytes) if self._shared_start is not None else None
+        try:
+            if dest is not None:
+                # All wires in one call: a helper module loops over getWitness inside wasm, copying each value
+                # from the shared buffer into the scratch pages appended to the circuit's memory.
+                self._dump(self._shared_start, dest, n, nbytes)
+                raw = self._memory.read(self.store, dest, dest + n * nbytes)
+            else:
+                raw = b"".join(self._witness_value(i) for i in range(n))
+        except (_CircomError, wasmtime.Trap, wasmtime.WasmtimeError) as exc:
+            raise self._translate(exc, "getWitness") from None
+        return np.frombuffer(raw, dtype="<u8").reshape(n, 4).copy()
+
+    def _scratch(self, size: int) -> int | None:
+        """Grow the circuit's memory by ``size`` bytes and return where they start (None if it cannot grow)."""
+        start = self._memory.data_len(self.store)
+        try:
+            self._memory.grow(self.store, -(-size // 65536))
+        except wasmtime.WasmtimeError:
+            return None
+        return start
+
+    def _dump(self, src: int, dest: int, n: int, nbytes: int) -> None:
+        linker = wasmtime.Linker(self.engine)
+        linker.define(self.store, "c", "memory", self._memory)
+        linker.define(self.store, "c", "getWitness", self._fn["getWitness"])
+        dump = linker.instantiate(self.store, _helper_module(self.engine)).exports(self.store)["dump"]
+        dump(self.store, src, dest, n, nbytes)
+
+    def _witness_value(self, i: int) -> bytes:
+        """Wire ``i`` as little-endian bytes, one call at a time (fallback path)."""
+        self._fn["getWitness"](self.store, i)
+        if self._shared_start is not None:
+            return bytes(self._memory.read(self.store, self._shared_start, self._shared_start + 4 * self.n32))
+        read = self._fn["readSharedRWMemory"]
+        return b"".join((read(self.store, j) & 0xFFFFFFFF).to_bytes(4, "little") for j in range(self.n32))
 
 
 _HELPER_WAT = """
