@@ -116,15 +116,18 @@ class JobBatch(list[Job]):
         open_ids = [j.id for j in self]
         with tqdm(total=len(self), disable=not progress, desc="proofs", unit="job") as bar:
             while open_ids:
-                statuses = self._client.service.proofs.statuses(open_ids)
-                still = [i for i in open_ids if statuses.get(i) not in FINAL]
-                bar.update(len(open_ids) - len(still))
-                open_ids = still
-                if not open_ids:
-                    break
+                # Jobs of one queue finish roughly in order: look at the oldest open ones only.
+                head = open_ids[:500]
+                statuses = self._client.service.proofs.statuses(head)
+                finished = {i for i in head if statuses.get(i) in FINAL}
+                if finished:
+                    open_ids = [i for i in open_ids if i not in finished]
+                    bar.update(len(finished))
+                    if len(finished) == len(head):
+                        continue
                 if deadline is not None and time.monotonic() > deadline:
                     raise TimeoutError(f"{len(open_ids)} of {len(self)} jobs still open after {timeout} s")
-                time.sleep(0.1)
+                time.sleep(0.25)
         return self
 
     def results(self, timeout: float | None = None) -> list[dict[str, Any]]:

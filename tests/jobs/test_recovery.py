@@ -6,7 +6,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from dataclasses import replace
 
 import pytest
@@ -30,7 +29,7 @@ def dask_cluster(tmp_path):
     """A scheduler and two single-thread workers without nannies (so SIGKILL really kills the worker)."""
     port = _free_port()
     address = f"tcp://127.0.0.1:{port}"
-    env = {**os.environ, "ZAPIKI_DIAGNOSTICS": "1"}
+    env = {**os.environ, "ZAPIKI_DIAGNOSTICS": "1", "ZAPIKI_WARMUP": "0"}  # no kernel compiling competing for CPU
     procs = [
         subprocess.Popen(
             [*DASK, "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],

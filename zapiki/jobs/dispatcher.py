@@ -34,9 +34,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from zapiki import systems
 from zapiki.config import Settings
 from zapiki.jobs.picker import pick_queue
-from zapiki.jobs.worker import START_TOPIC, ZapikiWorkerPlugin, run_attempt
+from zapiki.jobs.worker import START_TOPIC, ZapikiWorkerPlugin, pack_specs, run_attempt
 from zapiki.store.jobs import PENDING, PROCESSING, ClaimedJob, JobRepository
-from zapiki.store.models import Job, Proof, utcnow
+from zapiki.store.models import Job, utcnow
 
 log = logging.getLogger("zapiki.dispatcher")
 GRACE_S = 30.0
@@ -118,27 +118,27 @@ class Dispatcher:
             now = utcnow()
             try:
                 with self.sessions.begin() as s:
-                    rows = s.execute(
+                    s.execute(
                         update(Job)
                         .where(Job.dispatcher_id == self.id, Job.status == PROCESSING)
                         .values(status=PENDING, attempt_token=None, dispatcher_id=None, updated_at=now)
-                        .returning(Job.proof_id)
-                    ).all()
-                    if rows:
-                        s.execute(update(Proof).where(Proof.id.in_([r[0] for r in rows])).values(status=PENDING))
+                    )
             except SQLAlchemyError as exc:
                 log.warning("could not release running jobs (their leases will expire): %s", exc)
 
     # -- the loop --------------------------------------------------------------------------------------------
     def _run(self) -> None:
-        maintenance_every = min(0.5, self.settings.lease_s / 3)
-        last_maintenance = 0.0
+        last_maintenance = last_renewal = 0.0
         while not self._stop.is_set():
             try:
                 self._drain_events()
-                if time.monotonic() - last_maintenance >= maintenance_every:
+                now = time.monotonic()
+                if now - last_renewal >= self.settings.lease_s / 3:
+                    self.repo.renew_leases(self.id, self.settings.lease_s)
+                    last_renewal = now
+                if now - last_maintenance >= 0.5:
                     self._maintain()
-                    last_maintenance = time.monotonic()
+                    last_maintenance = now
                 self._dispatch()
             except SQLAlchemyError as exc:
                 log.warning("database unavailable, dispatcher waiting: %s", exc)
@@ -150,7 +150,6 @@ class Dispatcher:
             self._wake.clear()
 
     def _maintain(self) -> None:
-        self.repo.renew_leases(self.id, self.settings.lease_s)
         reclaimed = self.repo.reclaim_expired()
         if reclaimed:
             log.info("re-dispatching %d jobs whose dispatcher stopped", reclaimed)
@@ -185,7 +184,14 @@ class Dispatcher:
                 return
             token = str(uuid.uuid4())
             jobs = self.repo.claim(
-                q, token, self.id, self.settings.lease_s, self.batchable, self.settings.batch_size, GRACE_S
+                q,
+                token,
+                self.id,
+                self.settings.lease_s,
+                self.batchable,
+                self.settings.batch_size,
+                GRACE_S,
+                self.settings.max_timeout_s,
             )
             if not jobs:
                 backlog[q] = 0
@@ -210,7 +216,7 @@ class Dispatcher:
         future = self.client.submit(
             run_attempt,
             token,
-            specs,
+            pack_specs(specs),
             resources,
             key=f"{jobs[0].system}-{queue_name}-{token}",
             priority=jobs[0].priority,
@@ -268,7 +274,9 @@ class Dispatcher:
             return
         attempt.starts += 1
         at = datetime.fromtimestamp(float(msg.get("at", time.time())), UTC)
-        self.repo.record_start(token, str(msg.get("worker")), at, attempt.timeout_s, GRACE_S)
+        if attempt.starts > 1 or len(attempt.job_ids) == 1:
+            # Batches of fast jobs counted their first run when claimed; every other run is written here.
+            self.repo.record_start(token, str(msg.get("worker")), at, attempt.timeout_s, GRACE_S)
         if attempt.starts > 1:
             exhausted = self.repo.charge_rerun(token)
             log.warning("attempt %s re-run by Dask after a worker died (run %d)", token, attempt.starts)

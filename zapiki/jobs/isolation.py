@@ -11,12 +11,16 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from zapiki.jobs import wire
 from zapiki.systems.base import ProveContext
 
 START_TIMEOUT_S = 60.0
+# Children die with the thread that started them (PR_SET_PDEATHSIG follows the parent *thread*), so every
+# child is started from this one long-lived thread, never from a short-lived warm-up or task thread.
+_SPAWNER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="zapiki-spawn")
 
 
 class ChildProcess:
@@ -26,12 +30,13 @@ class ChildProcess:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def _start(self) -> subprocess.Popen[bytes]:
-        proc = subprocess.Popen(
+        proc = _SPAWNER.submit(
+            subprocess.Popen,
             [sys.executable, "-m", "zapiki.jobs.child"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             env=os.environ.copy(),
-        )
+        ).result()
         assert proc.stdout is not None
         if not _wait_readable(proc.stdout, time.time() + START_TIMEOUT_S):
             proc.kill()
@@ -100,8 +105,14 @@ class ChildPool:
         self._free: list[ChildProcess] = []
         self._all: list[ChildProcess] = []
         self._lock = threading.Lock()
+        self._warm = threading.Event()
+        self._warm.set()
 
-    def run(self, system: str, data: Any, ctx: ProveContext) -> dict[str, Any]:  # noqa: ANN401
+    def run(self, system: str, data: Any, ctx: ProveContext, needs_kernels: bool = True) -> dict[str, Any]:  # noqa: ANN401
+        # A job that needs the compiled kernels and arrives while the children warm up waits for them (within
+        # its deadline) rather than starting a cold child that would compile the same kernels again.
+        if needs_kernels:
+            self._warm.wait(None if ctx.deadline is None else max(0.0, ctx.deadline - time.time()))
         child = self._checkout()
         try:
             return child.run(system, data, ctx)
@@ -117,14 +128,28 @@ class ChildPool:
             self._all.append(child)
             return child
 
-    def warmup(self, n: int) -> None:
+    def warmup(self, n: int, background: bool = True) -> None:
+        """Start `n` children and load the compiled kernels in them (in a background thread by default, so a
+        worker registers at once even when the kernel cache is cold and compiling takes minutes)."""
+        self._warm.clear()
         children = [self._checkout() for _ in range(n)]
-        try:
-            for c in children:
-                c.warmup()
-        finally:
-            with self._lock:
-                self._free.extend(children)
+
+        def _warm() -> None:
+            try:
+                for c in children:
+                    try:
+                        c.warmup()
+                    except Exception:
+                        c.kill()
+            finally:
+                with self._lock:
+                    self._free.extend(children)
+                self._warm.set()
+
+        if background:
+            threading.Thread(target=_warm, name="zapiki-warmup", daemon=True).start()
+        else:
+            _warm()
 
     def close(self) -> None:
         with self._lock:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import pickle
 import tempfile
 import threading
 import time
@@ -98,8 +99,10 @@ def materialise(resources: dict[str, bytes] | None) -> dict[str, str]:
     return paths
 
 
-def run_attempt(token: str, specs: list[dict[str, Any]], resources: dict[str, bytes] | None = None) -> dict[str, Any]:
+def run_attempt(token: str, packed_specs: bytes, resources: dict[str, bytes] | None = None) -> dict[str, Any]:
     """The Dask task: run one attempt of each job in `specs` (one isolated job, or a batch of fast ones).
+
+    The specs travel pickled (`pack_specs`), so Dask does not walk every job's input looking for futures.
 
     Each spec: {job_id, proof_id, system, data, attempt, timeout_s, options}. Announces its start on the
     `zapiki-start` topic (so the dispatcher counts Dask's own re-runs), then returns
@@ -111,6 +114,7 @@ def run_attempt(token: str, specs: list[dict[str, Any]], resources: dict[str, by
         worker.log_event(START_TOPIC, {"token": token, "worker": address, "at": time.time()})
     except ValueError:  # run outside a worker (tests, the service's own inline path)
         address = "local"
+    specs = pickle.loads(packed_specs)
     paths = materialise(resources)
     results = []
     for spec in specs:
@@ -123,12 +127,12 @@ def run_attempt(token: str, specs: list[dict[str, Any]], resources: dict[str, by
             options=spec.get("options") or {},
         )
         try:
-            isolated = systems.get(spec["system"]).capabilities.isolated
+            capabilities = systems.get(spec["system"]).capabilities
         except Exception as exc:  # unknown system on this worker: an input error, named
             results.append({"job_id": spec["job_id"], "ok": False, "kind": "input", "error": str(exc), "took_ms": 0})
             continue
-        if isolated:
-            result = STATE.child_pool().run(spec["system"], spec["data"], ctx)
+        if capabilities.isolated:
+            result = STATE.child_pool().run(spec["system"], spec["data"], ctx, capabilities.uses_kernels)
         else:
             result = execute(spec["system"], spec["data"], ctx)
         result["job_id"] = spec["job_id"]
@@ -138,6 +142,11 @@ def run_attempt(token: str, specs: list[dict[str, Any]], resources: dict[str, by
             log.warning("Proof generation failed: %s (%s: %s)", spec["proof_id"], result["kind"], result["error"])
         results.append(result)
     return {"token": token, "worker": address, "results": results}
+
+
+def pack_specs(specs: list[dict[str, Any]]) -> bytes:
+    """The job specs of one attempt as one opaque value for the task."""
+    return pickle.dumps(specs, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def warm_worker(nthreads: int) -> None:

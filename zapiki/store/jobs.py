@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from zapiki.store import bulk
 from zapiki.store.models import Job, JobStatus, Proof, utcnow
 
 PENDING, PROCESSING, RETRYING = JobStatus.PENDING.value, JobStatus.PROCESSING.value, JobStatus.RETRYING.value
@@ -48,12 +49,8 @@ class JobRepository:
                 update(Job)
                 .where(Job.status == RETRYING, Job.next_attempt_at <= now)
                 .values(status=PENDING, updated_at=now)
-                .returning(Job.proof_id)
             )
-            proof_ids = [r[0] for r in res]
-            if proof_ids:
-                s.execute(update(Proof).where(Proof.id.in_(proof_ids)).values(status=PENDING))
-            return len(proof_ids)
+            return res.rowcount or 0
 
     def non_empty_queues(self) -> dict[str, int]:
         """1 for each queue that has a pending job, else 0 (cheap: one indexed probe per queue)."""
@@ -73,6 +70,7 @@ class JobRepository:
         batchable: frozenset[str],
         batch_size: int,
         grace_s: float = 30.0,
+        max_timeout_s: float = 600.0,
     ) -> list[ClaimedJob]:
         """Take the head of `queue` for one attempt: one job, or a run of up to `batch_size` jobs of one
         batchable (fast) system. Returns what was really claimed (possibly nothing)."""
@@ -98,59 +96,57 @@ class JobRepository:
                     ids.append(job_id)
             else:
                 ids = [rows[0][0]]
-            claimed = s.execute(
-                update(Job)
-                .where(Job.id.in_(ids), Job.status == PENDING)
-                .values(
-                    status=PROCESSING,
-                    attempt_token=token,
-                    dispatcher_id=dispatcher_id,
-                    lease_until=now + timedelta(seconds=lease_s),
-                    worker=None,
-                    updated_at=now,
-                )
-                .returning(Job.id)
-            ).all()
-            claimed_ids = [r[0] for r in claimed]
-            if not claimed_ids:
-                return []
-            details = s.execute(
-                select(
-                    Job.id,
-                    Job.proof_id,
-                    Job.proof_system,
-                    Job.retry_count,
-                    Job.timeout_s,
-                    Job.priority,
-                    Proof.input,
-                    Proof.circuit_id,
-                )
-                .join(Proof, Proof.id == Job.proof_id)
-                .where(Job.id.in_(claimed_ids))
-                .order_by(Job.created_at, Job.id)
-            ).all()
-            s.execute(update(Proof).where(Proof.id.in_([d.proof_id for d in details])).values(status=PROCESSING))
             # The watchdog's deadline until the worker reports the real start (then: start + timeout + grace).
-            longest = max(float(d.timeout_s) for d in details)
-            s.execute(
-                update(Job)
-                .where(Job.id.in_(claimed_ids))
-                .values(deadline_at=now + timedelta(seconds=2 * longest + grace_s))
+            # A batch of fast jobs counts its first run here (started_at = dispatch time); a single job's run
+            # is written when the worker announces it.
+            conn = s.connection()
+            ts = bulk.timestamp
+            batch = len(ids) > 1
+            first_run = ", runs = runs + 1, started_at = ?" if batch else ""
+            statement = bulk.sql(
+                conn,
+                "UPDATE jobs SET status = ?, attempt_token = ?, dispatcher_id = ?, lease_until = ?, deadline_at = ?, "
+                f"worker = NULL, updated_at = ?{first_run} WHERE status = ? AND id IN ({{in}}) "
+                "RETURNING id, proof_id, proof_system, retry_count, timeout_s, priority",
+                len(ids),
             )
-            return [
-                ClaimedJob(
-                    id=d.id,
-                    proof_id=d.proof_id,
-                    system=d.proof_system,
-                    data=(d.input or {}).get("data"),
-                    options=(d.input or {}).get("options") or {},
-                    attempt=int(d.retry_count) + 1,
-                    timeout_s=float(d.timeout_s),
-                    priority=int(d.priority),
-                    circuit_id=d.circuit_id,
-                )
-                for d in details
+            params = [
+                PROCESSING,
+                token,
+                dispatcher_id,
+                ts(conn, now + timedelta(seconds=lease_s)),
+                ts(conn, now + timedelta(seconds=2 * max_timeout_s + grace_s)),
+                ts(conn, now),
+                *([ts(conn, now)] if batch else []),
+                PENDING,
+                *ids,
             ]
+            claimed = conn.exec_driver_sql(statement, tuple(params)).all()
+            if not claimed:
+                return []
+            proof_ids = [c[1] for c in claimed]
+            proof_rows = conn.exec_driver_sql(
+                bulk.sql(conn, "SELECT id, input, circuit_id FROM proofs WHERE id IN ({in})", len(proof_ids)),
+                tuple(proof_ids),
+            ).all()
+            inputs = {r[0]: (bulk.loads(r[1]) or {}, r[2]) for r in proof_rows}
+            jobs = [
+                ClaimedJob(
+                    id=job_id,
+                    proof_id=proof_id,
+                    system=system,
+                    data=inputs[proof_id][0].get("data"),
+                    options=inputs[proof_id][0].get("options") or {},
+                    attempt=int(retry_count) + 1,
+                    timeout_s=float(timeout_s),
+                    priority=int(priority),
+                    circuit_id=inputs[proof_id][1],
+                )
+                for job_id, proof_id, system, retry_count, timeout_s, priority in claimed
+            ]
+            order = {job_id: i for i, job_id in enumerate(ids)}
+            jobs.sort(key=lambda j: order[j.id])
+            return jobs
 
     # -- running ---------------------------------------------------------------------------------------------
     def record_start(self, token: str, worker: str, at: datetime, timeout_s: float, grace_s: float) -> None:
@@ -197,11 +193,8 @@ class JobRepository:
                 update(Job)
                 .where(Job.status == PROCESSING, Job.lease_until < now)
                 .values(status=PENDING, attempt_token=None, dispatcher_id=None, worker=None, updated_at=now)
-                .returning(Job.proof_id)
-            ).all()
-            if rows:
-                s.execute(update(Proof).where(Proof.id.in_([r[0] for r in rows])).values(status=PENDING))
-            return len(rows)
+            )
+            return rows.rowcount or 0
 
     def overdue_tokens(self, dispatcher_id: str) -> list[str]:
         """Attempt tokens of this dispatcher's jobs that are past their deadline."""
@@ -221,29 +214,35 @@ class JobRepository:
         now = utcnow()
         by_job = {r["job_id"]: r for r in results}
         with self.sessions.begin() as s:
-            done = s.execute(
-                update(Job)
-                .where(Job.attempt_token == token, Job.status == PROCESSING, Job.id.in_(list(by_job)))
-                .values(status=COMPLETED, completed_at=now, updated_at=now, error_message=None)
-                .returning(Job.id, Job.proof_id)
+            conn = s.connection()
+            job_ids = list(by_job)
+            done = conn.exec_driver_sql(
+                bulk.sql(
+                    conn,
+                    "UPDATE jobs SET status = ?, completed_at = ?, updated_at = ?, error_message = NULL "
+                    "WHERE attempt_token = ? AND status = ? AND id IN ({in}) RETURNING id, proof_id",
+                    len(job_ids),
+                ),
+                (COMPLETED, bulk.timestamp(conn, now), bulk.timestamp(conn, now), token, PROCESSING, *job_ids),
             ).all()
-            if done:
-                s.execute(
-                    update(Proof),
-                    [
-                        {
-                            "id": proof_id,
-                            "status": COMPLETED,
-                            "proof_data": by_job[job_id]["proof_data"],
-                            "public_inputs": by_job[job_id]["public_inputs"],
-                            "verification_key": by_job[job_id]["verification_key"],
-                            "generation_time_ms": by_job[job_id]["took_ms"],
-                            "error_message": None,
-                            "completed_at": now,
-                        }
-                        for job_id, proof_id in done
-                    ],
-                )
+            finished = bulk.timestamp(conn, now)
+            bulk.executemany(
+                conn,
+                "UPDATE proofs SET status = ?, proof_data = ?, public_inputs = ?, verification_key = ?, "
+                "generation_time_ms = ?, error_message = NULL, completed_at = ? WHERE id = ?",
+                [
+                    (
+                        COMPLETED,
+                        bulk.dumps(by_job[job_id]["proof_data"]),
+                        bulk.dumps(by_job[job_id]["public_inputs"]),
+                        bulk.dumps(by_job[job_id]["verification_key"]),
+                        by_job[job_id]["took_ms"],
+                        finished,
+                        proof_id,
+                    )
+                    for job_id, proof_id in done
+                ],
+            )
             return [job_id for job_id, _ in done]
 
     def fail_attempt(
@@ -279,7 +278,7 @@ class JobRepository:
                         dispatcher_id=None,
                         updated_at=now,
                     )
-                    proof_values: dict[str, Any] = dict(status=RETRYING, error_message=error)
+                    proof_values: dict[str, Any] = dict(error_message=error)
                 else:
                     values = dict(status=FAILED, error_message=error, completed_at=now, updated_at=now)
                     proof_values = dict(status=FAILED, error_message=error, completed_at=now)

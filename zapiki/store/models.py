@@ -11,7 +11,20 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -157,7 +170,12 @@ class Job(Base):
 
     __table_args__ = (
         Index("ix_jobs_pick", "status", "queue", "created_at"),
-        Index("ix_jobs_status_next", "status", "next_attempt_at"),
+        Index(
+            "ix_jobs_retrying",
+            "next_attempt_at",
+            sqlite_where=text("status = 'retrying'"),
+            postgresql_where=text("status = 'retrying'"),
+        ),
         Index("ix_jobs_user_created", "user_id", "created_at"),
     )
 

@@ -6,22 +6,25 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from zapiki.errors import ConflictError, NotFound
+from zapiki.store import bulk
 from zapiki.store.jobs import CANCELLED, COMPLETED, FAILED, PENDING, RETRYING
-from zapiki.store.models import PRIORITY_VALUES, Job, Proof, new_id, utcnow
+from zapiki.store.models import PRIORITY_VALUES, Circuit, Job, Proof, new_id, utcnow
 
 
 def _iso(t: datetime | None) -> str | None:
     return t.isoformat() if t is not None else None
 
 
-def proof_dict(p: Proof) -> dict[str, Any]:
+def proof_dict(p: Proof, job_status: str | None = None) -> dict[str, Any]:
+    """A proof row as handed out; until it is final its status is its job's (pending, processing, retrying)."""
+    status = job_status if p.status == PENDING and job_status else p.status
     return {
         "id": p.id,
-        "status": p.status,
+        "status": status,
         "proof_system": p.proof_system,
         "circuit_id": p.circuit_id,
         "proof_data": p.proof_data,
@@ -53,6 +56,15 @@ def job_dict(j: Job) -> dict[str, Any]:
         "started_at": _iso(j.started_at),
         "completed_at": _iso(j.completed_at),
     }
+
+
+INSERT_PROOF = (
+    "INSERT INTO proofs (id, user_id, proof_system, status, circuit_id, input, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+INSERT_JOB = (
+    "INSERT INTO jobs (id, user_id, proof_id, proof_system, status, queue, priority, retry_count, max_retries, runs, "
+    "timeout_s, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
 
 
 class ProofRepository:
@@ -102,51 +114,54 @@ class ProofRepository:
         """Insert a pending proof and job for each (data, options); returns [(proof_id, job_id)] in order.
         Rows get strictly increasing created_at, so each queue is served first in, first out."""
         now = utcnow()
-        proofs, jobs, ids = [], [], []
-        for i, (data, options) in enumerate(items):
-            created = now + timedelta(microseconds=i)
-            pid, jid = new_id(), new_id()
-            ids.append((pid, jid))
-            proofs.append(
-                {
-                    "id": pid,
-                    "user_id": user_id,
-                    "proof_system": system,
-                    "status": PENDING,
-                    "circuit_id": circuit_id,
-                    "input": {"data": data, "options": options},
-                    "created_at": created,
-                }
-            )
-            jobs.append(
-                {
-                    "id": jid,
-                    "user_id": user_id,
-                    "proof_id": pid,
-                    "proof_system": system,
-                    "status": PENDING,
-                    "queue": queue,
-                    "priority": PRIORITY_VALUES[queue],
-                    "retry_count": 0,
-                    "max_retries": max_retries,
-                    "runs": 0,
-                    "timeout_s": timeout_s,
-                    "created_at": created,
-                    "updated_at": created,
-                }
-            )
+        proof_ids, job_ids = bulk.new_ids(len(items)), bulk.new_ids(len(items))
+        priority = PRIORITY_VALUES[queue]
         with self.sessions.begin() as s:
+            conn = s.connection()
+            proofs, jobs = [], []
+            for i, (data, options) in enumerate(items):
+                created = bulk.timestamp(conn, now + timedelta(microseconds=i))
+                pid, jid = proof_ids[i], job_ids[i]
+                proofs.append(
+                    (pid, user_id, system, PENDING, circuit_id, bulk.dumps({"data": data, "options": options}), created)
+                )
+                jobs.append(
+                    (
+                        jid,
+                        user_id,
+                        pid,
+                        system,
+                        PENDING,
+                        queue,
+                        priority,
+                        0,
+                        max_retries,
+                        0,
+                        timeout_s,
+                        created,
+                        created,
+                    )
+                )
             for start in range(0, len(proofs), 5000):
-                s.execute(insert(Proof), proofs[start : start + 5000])
-                s.execute(insert(Job), jobs[start : start + 5000])
-        return ids
+                bulk.executemany(conn, INSERT_PROOF, proofs[start : start + 5000])
+                bulk.executemany(conn, INSERT_JOB, jobs[start : start + 5000])
+        return list(zip(proof_ids, job_ids, strict=True))
+
+    def check_circuit(self, circuit_id: str, user_id: str | None = None) -> None:
+        """NotFound unless the circuit exists and `user_id` may use it (their own, or a public one)."""
+        with self.sessions() as s:
+            c = s.get(Circuit, circuit_id) if len(circuit_id) <= 36 and "\x00" not in circuit_id else None
+            if c is None or (user_id is not None and c.user_id != user_id and not c.is_public):
+                raise NotFound(f"circuit {circuit_id} not found")
 
     def get_proof(self, proof_id: str, user_id: str | None = None) -> dict[str, Any]:
         with self.sessions() as s:
-            p = s.get(Proof, proof_id) if isinstance(proof_id, str) else None
-            if p is None or (user_id is not None and p.user_id != user_id):
+            row = s.execute(
+                select(Proof, Job.status).outerjoin(Job, Job.proof_id == Proof.id).where(Proof.id == proof_id)
+            ).first()
+            if row is None or (user_id is not None and row[0].user_id != user_id):
                 raise NotFound(f"proof {proof_id} not found")
-            return proof_dict(p)
+            return proof_dict(row[0], row[1])
 
     def get_job(self, job_id: str, user_id: str | None = None) -> dict[str, Any]:
         with self.sessions() as s:
@@ -168,16 +183,17 @@ class ProofRepository:
         limit: int = 20,
         offset: int = 0,
     ) -> list[dict[str, Any]]:
-        q = select(Proof)
+        live = case((Proof.status == PENDING, func.coalesce(Job.status, Proof.status)), else_=Proof.status)
+        q = select(Proof, Job.status).outerjoin(Job, Job.proof_id == Proof.id)
         if user_id is not None:
             q = q.where(Proof.user_id == user_id)
         if status:
-            q = q.where(Proof.status == status)
+            q = q.where(live == status)
         if system:
             q = q.where(Proof.proof_system == system)
         q = q.order_by(Proof.created_at.desc(), Proof.id).limit(limit).offset(offset)
         with self.sessions() as s:
-            return [proof_dict(p) for p in s.scalars(q)]
+            return [proof_dict(p, job_status) for p, job_status in s.execute(q)]
 
     def list_jobs(
         self,

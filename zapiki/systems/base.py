@@ -18,6 +18,7 @@ class Capabilities:
       Systems that are not isolated are fast and bounded; their jobs are batched many to one Dask task.
     typical_ms: a rough duration of one proof, for clients and the dashboard.
     setup_required: needs a circuit (proving/verification key) registered first.
+    uses_kernels: proves with the compiled numba kernels (a fresh worker warms them up first).
     """
 
     async_only: bool = False
@@ -25,6 +26,7 @@ class Capabilities:
     typical_ms: float = 1.0
     setup_required: bool = False
     features: tuple[str, ...] = ()
+    uses_kernels: bool = False  # proves with the numba kernels: waits for a worker's warm-up before running
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

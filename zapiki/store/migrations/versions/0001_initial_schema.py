@@ -149,7 +149,13 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_jobs_attempt_token"), ["attempt_token"], unique=False)
         batch_op.create_index("ix_jobs_pick", ["status", "queue", "created_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_jobs_proof_id"), ["proof_id"], unique=False)
-        batch_op.create_index("ix_jobs_status_next", ["status", "next_attempt_at"], unique=False)
+        batch_op.create_index(
+            "ix_jobs_retrying",
+            ["next_attempt_at"],
+            unique=False,
+            sqlite_where=sa.text("status = 'retrying'"),
+            postgresql_where=sa.text("status = 'retrying'"),
+        )
         batch_op.create_index("ix_jobs_user_created", ["user_id", "created_at"], unique=False)
 
 
@@ -157,7 +163,7 @@ def downgrade() -> None:
 
     with op.batch_alter_table("jobs", schema=None) as batch_op:
         batch_op.drop_index("ix_jobs_user_created")
-        batch_op.drop_index("ix_jobs_status_next")
+        batch_op.drop_index("ix_jobs_retrying")
         batch_op.drop_index(batch_op.f("ix_jobs_proof_id"))
         batch_op.drop_index("ix_jobs_pick")
         batch_op.drop_index(batch_op.f("ix_jobs_attempt_token"))
