@@ -12,12 +12,14 @@ Dask cluster; `submit` then returns a `Job` whose `result()` waits for the proof
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from zapiki.config import Settings
-from zapiki.errors import JobFailed, NotFound
+from zapiki.errors import JobFailed
 from zapiki.service import ZapikiService
 
 FINAL = ("completed", "failed", "cancelled")
@@ -221,13 +223,36 @@ class Zapiki:
             proof = proof["proof"]
         return self.service.verify(system, proof, public_inputs, verification_key)
 
+    def register_circuit(
+        self,
+        name: str,
+        *,
+        wasm: str | os.PathLike[str] | bytes,
+        zkey: str | os.PathLike[str] | bytes | None = None,
+        r1cs: str | os.PathLike[str] | bytes | None = None,
+        public: bool = False,
+    ) -> dict[str, Any]:
+        """Register a circom circuit: its witness `.wasm` and its Groth16 `.zkey` — or its `.r1cs`, for a
+        single-party development setup (not a ceremony). Returns the circuit with its id and verification key.
+        """
+
+        def read(x: Any) -> bytes | None:  # noqa: ANN401
+            if x is None or isinstance(x, bytes | bytearray):
+                return None if x is None else bytes(x)
+            return Path(x).read_bytes()
+
+        return self.service.register_circuit(
+            self.user_id, name, wasm=read(wasm) or b"", zkey=read(zkey), r1cs=read(r1cs), is_public=public
+        )
+
+    def circuits(self) -> list[dict[str, Any]]:
+        """The circuits you can use (yours and public ones)."""
+        return self.service.circuits.list(self.user_id, limit=1000)
+
     def _circuit_id(self, circuit: str | None) -> str | None:
         if circuit is None:
             return None
-        finder = getattr(self.service, "find_circuit", None)
-        if finder is None:
-            raise NotFound(f"circuit {circuit!r} not found")
-        return finder(circuit, self.user_id)["id"]
+        return self.service.find_circuit(circuit, self.user_id)["id"]
 
     # -- looking -----------------------------------------------------------------------------------------
     def job(self, job_id: str) -> Job:

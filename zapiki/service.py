@@ -21,8 +21,9 @@ from sqlalchemy.engine import Engine
 from zapiki import systems
 from zapiki.config import PRIORITIES, Settings
 from zapiki.errors import InputError
-from zapiki.jobs.dispatcher import Dispatcher, ResourceResolver
+from zapiki.jobs.dispatcher import Dispatcher
 from zapiki.jobs.execute import execute
+from zapiki.store.circuits import CircuitRepository
 from zapiki.store.db import create_engine_for, session_factory, upgrade
 from zapiki.store.jobs import JobRepository
 from zapiki.store.keys import DEFAULT_EMAIL, KeyRepository
@@ -44,11 +45,12 @@ class ZapikiService:
         self.proofs = ProofRepository(self.sessions)
         self.jobs = JobRepository(self.sessions)
         self.keys = KeyRepository(self.sessions)
+        self.circuits = CircuitRepository(self.sessions)
+        self._circuit_blobs: dict[str, dict[str, str]] = {}
         self.client = client
         self.secrets = {SIGNING_KEY: self.keys.service_key(SIGNING_KEY)}
         user, _ = self.keys.get_or_create_user(DEFAULT_EMAIL, name="default")
         self.default_user_id: str = user["id"]
-        self.resolve_resources: ResourceResolver | None = None
         self.dispatcher: Dispatcher | None = None
         if dispatch and client is not None:
             self.dispatcher = Dispatcher(settings, self.sessions, client, self.secrets, self._resources).start()
@@ -69,7 +71,19 @@ class ZapikiService:
         return cls(settings, engine, client, dispatch=dispatch)
 
     def _resources(self, jobs: list[Any]) -> Any:  # noqa: ANN401
-        return self.resolve_resources(jobs) if self.resolve_resources else None
+        """Large inputs of an attempt's jobs: a circuit's wasm and proving key, by content hash."""
+        wanted: dict[str, Any] = {}
+        for job in jobs:
+            if job.circuit_id is None:
+                continue
+            blobs = self._circuit_blobs.get(job.circuit_id)
+            if blobs is None:
+                c = self.circuits.get(job.circuit_id)
+                blobs = {k: c[f"{k}_sha256"] for k in ("wasm", "zkey") if c.get(f"{k}_sha256")}
+                self._circuit_blobs[job.circuit_id] = blobs
+            for name, sha in blobs.items():
+                wanted[name] = (sha, lambda sha=sha: self.circuits.blob(sha))
+        return wanted or None
 
     def close(self) -> None:
         if self.dispatcher is not None:
@@ -110,6 +124,8 @@ class ZapikiService:
         {proof_id, job_id, status: 'pending'} at once."""
         impl = systems.get(system)
         opts = self._options(options)
+        if circuit_id is not None:
+            self.proofs.check_circuit(circuit_id, user_id)
         prepared = impl.prepare_input(data, opts)
         if impl.capabilities.async_only or opts["async"]:
             [(proof_id, job_id)] = self.submit_many(user_id, system, [prepared], opts, circuit_id, prepared=True)
@@ -134,6 +150,8 @@ class ZapikiService:
         """Create one pending job per item (validated first: nothing is written if any item is bad)."""
         impl = systems.get(system)
         opts = self._options(options)
+        if circuit_id is not None and not prepared:  # create_proof checked it already
+            self.proofs.check_circuit(circuit_id, user_id)
         if not prepared:
             items = [impl.prepare_input(item, opts) for item in items]
         stored = _stored_options(opts)
@@ -149,6 +167,76 @@ class ZapikiService:
         if self.dispatcher is not None:
             self.dispatcher.wake()
         return ids
+
+    def _check_circuit(self, impl: Any, user_id: str, circuit_id: str | None) -> str | None:  # noqa: ANN401
+        """The circuit a proof needs: required by systems that need a setup, visible to the user, ready, and
+        made for that system."""
+        if circuit_id is None:
+            if impl.capabilities.setup_required:
+                raise InputError(f"proof system {impl.name!r} needs a circuit_id (register the circuit first)")
+            return None
+        if not isinstance(circuit_id, str):
+            raise InputError("circuit_id must be a string")
+        circuit = self.circuits.get(circuit_id, user_id)
+        if circuit["proof_system"] != impl.name:
+            raise InputError(f"circuit {circuit_id} is for {circuit['proof_system']}, not {impl.name}")
+        if circuit["status"] != "ready":
+            raise InputError(f"circuit {circuit_id} is not ready ({circuit['status']}): {circuit['error_message']}")
+        return circuit_id
+
+    # -- circuits --------------------------------------------------------------------------------------------
+    def register_circuit(
+        self,
+        user_id: str,
+        name: str,
+        *,
+        wasm: bytes,
+        zkey: bytes | None = None,
+        r1cs: bytes | None = None,
+        is_public: bool = False,
+        proof_system: str = "groth16",
+    ) -> dict[str, Any]:
+        """Store a circom circuit (its witness wasm and its proving key, or its r1cs for a single-party
+        development setup run here) and return it with its id and verification key."""
+        from zapiki.systems import groth16
+        from zapiki.witness import WitnessCalculator
+
+        if not isinstance(name, str) or not name.strip() or len(name) > 200:
+            raise InputError("name must be a non-empty string of at most 200 characters")
+        if proof_system != "groth16":
+            raise InputError(f"circuits are supported for groth16 only, not {proof_system!r}")
+        if not wasm:
+            raise InputError("the circuit's .wasm is required")
+        if (zkey is None) == (r1cs is None):
+            raise InputError("send exactly one of: a .zkey (proving key), or a .r1cs (development setup)")
+        calc = WitnessCalculator(wasm)  # raises FormatError for a file that is not circom's witness wasm
+        if zkey is None:
+            zkey, vkey = groth16.dev_setup(r1cs)
+            info = {"setup": "development (single party, not a ceremony)"}
+        else:
+            vkey = groth16.export_vkey(zkey)
+            info = {"setup": "provided"}
+        info.update(groth16.circuit_info(zkey))
+        if info.get("n_vars") is not None and calc.witness_size != info["n_vars"]:
+            raise InputError(
+                f"the wasm computes {calc.witness_size} signals but the proving key expects {info['n_vars']}: "
+                "they are not of the same circuit"
+            )
+        return self.circuits.create(
+            user_id,
+            name.strip(),
+            proof_system=proof_system,
+            is_public=bool(is_public),
+            status="ready",
+            wasm_sha256=self.circuits.put_blob(wasm),
+            zkey_sha256=self.circuits.put_blob(zkey),
+            r1cs_sha256=self.circuits.put_blob(r1cs) if r1cs is not None else None,
+            verification_key=vkey,
+            info=info,
+        )
+
+    def find_circuit(self, id_or_name: str, user_id: str | None = None) -> dict[str, Any]:
+        return self.circuits.find(id_or_name, user_id)
 
     def verify(self, system: str, proof: Any, public_inputs: Any, verification_key: Any = None) -> bool:  # noqa: ANN401
         """True when `proof` is valid; malformed proofs or inputs raise InputError."""

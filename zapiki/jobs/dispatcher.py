@@ -227,7 +227,7 @@ class Dispatcher:
         self.dispatched += 1
         future.add_done_callback(lambda f, t=token: self._post("done", (t, f)))
 
-    def _resources(self, jobs: list[ClaimedJob]) -> dict[str, Future] | None:
+    def _resources(self, jobs: list[ClaimedJob]) -> dict[str, dict[str, Any]] | None:
         if self.resolve_resources is None:
             return None
         wanted = self.resolve_resources(jobs)
@@ -240,7 +240,7 @@ class Dispatcher:
                 # Sent to the cluster once; workers fetch it once each and keep it while this future lives.
                 fut = self.client.scatter(load(), hash=False)
                 self._scattered[sha] = fut
-            out[name] = fut
+            out[name] = {"sha256": sha, "data": fut}
         return out
 
     # -- events from the cluster -----------------------------------------------------------------------------

@@ -85,11 +85,14 @@ def _cache_dir() -> Path:
     return path
 
 
-def materialise(resources: dict[str, bytes] | None) -> dict[str, str]:
-    """Write shared inputs to this machine's cache (once per content hash) and return their paths."""
+def materialise(resources: dict[str, dict[str, Any]] | None) -> dict[str, str]:
+    """Write shared inputs ({name: {"sha256", "data"}}) to this machine's cache, once per content hash (the
+    file is named by it), and return {name: path}."""
     paths: dict[str, str] = {}
-    for name, blob in (resources or {}).items():
-        digest = hashlib.sha256(blob).hexdigest()
+    for name, item in (resources or {}).items():
+        digest, blob = item["sha256"], item["data"]
+        if not (isinstance(digest, str) and len(digest) == 64 and all(c in "0123456789abcdef" for c in digest)):
+            digest = hashlib.sha256(blob).hexdigest()
         path = _cache_dir() / digest
         if not path.exists():
             tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
@@ -99,7 +102,7 @@ def materialise(resources: dict[str, bytes] | None) -> dict[str, str]:
     return paths
 
 
-def run_attempt(token: str, packed_specs: bytes, resources: dict[str, bytes] | None = None) -> dict[str, Any]:
+def run_attempt(token: str, packed_specs: bytes, resources: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
     """The Dask task: run one attempt of each job in `specs` (one isolated job, or a batch of fast ones).
 
     The specs travel pickled (`pack_specs`), so Dask does not walk every job's input looking for futures.

@@ -1,0 +1,80 @@
+"""The notebook client: `zapiki.connect()` with prove, verify, submit, submit_many and jobs()."""
+
+import pandas as pd
+import pytest
+
+import zapiki
+from zapiki.client import Zapiki
+from zapiki.errors import InputError, JobFailed
+from zapiki.service import ZapikiService
+
+
+@pytest.fixture
+def zk(db_url, cluster, settings):
+    client = Zapiki(ZapikiService.open(db_url, cluster, settings), cluster)
+    yield client
+    client.service.close()
+
+
+def test_prove_and_verify_synchronously(zk):
+    proof = zk.prove("commitment", {"amount": 10})
+    assert proof["status"] == "completed" and proof["proof"]["commitment"]
+    assert zk.verify("commitment", proof)
+    tampered = {**proof, "public_inputs": {"data_type": "json", "data": {"amount": 11}}}
+    assert not zk.verify("commitment", tampered)
+
+
+def test_submit_returns_a_job_whose_result_is_the_proof(zk):
+    job = zk.submit("commitment", "later", priority="high")
+    assert job.status in ("pending", "processing", "completed")
+    result = job.result(timeout=30)
+    assert result["proof_system"] == "commitment" and zk.verify("commitment", result)
+    info = job.info()
+    assert info["queue"] == "high" and info["status"] == "completed"
+
+
+def test_a_failed_job_raises_with_its_error(zk):
+    job = zk.submit("diagnostic", {"input_error": "no such signal 'x'"})
+    with pytest.raises(JobFailed, match="no such signal"):
+        job.result(timeout=30)
+
+
+def test_result_times_out_while_the_job_is_running(zk):
+    job = zk.submit("diagnostic", {"sleep_s": 2})
+    with pytest.raises(TimeoutError):
+        job.result(timeout=0.2)
+    assert job.result(timeout=30)["proof"]["attempt"] == 1
+
+
+def test_submit_many_keeps_order_and_every_job(zk):
+    batch = zk.submit_many("commitment", [f"row {i}" for i in range(300)], priority="low", progress=False)
+    results = batch.results(timeout=60)
+    assert len(results) == 300
+    assert [r["public_inputs"]["data"] for r in results[:3]] == ["row 0", "row 1", "row 2"]
+
+
+def test_jobs_is_a_dataframe_with_queue_names(zk):
+    zk.submit("commitment", "a", priority="high").wait(30)
+    zk.submit("commitment", "b", priority="low").wait(30)
+    frame = zk.jobs()
+    assert isinstance(frame, pd.DataFrame)
+    for column in ("id", "proof_id", "proof_system", "queue", "status", "retry_count", "created_at", "started_at",
+                   "completed_at", "error_message"):
+        assert column in frame.columns
+    assert set(frame["queue"]) == {"high", "low"}
+    assert list(zk.jobs(status="completed", system="commitment")["status"].unique()) == ["completed"]
+    assert zk.jobs(system="diagnostic").empty
+    assert str(frame["created_at"].dtype).startswith("datetime64")
+
+
+def test_bad_input_raises_before_anything_runs(zk):
+    with pytest.raises(InputError):
+        zk.submit("commitment", "x", priority="urgent")
+    with pytest.raises(InputError, match="unknown proof system"):
+        zk.prove("plonk-but-not-yet", "x")
+
+
+def test_connect_without_a_cluster_still_proves_synchronously(sqlite_url):
+    with zapiki.connect(db=sqlite_url, local_cluster=False) as client:
+        assert client.verify("commitment", client.prove("commitment", b"\x00\x01"))
+        assert "commitment" in [s["name"] for s in client.systems()]
