@@ -140,7 +140,7 @@ def jobs_list(status: str | None, system: str | None, limit: int, db: str | None
         )
 
 
-def run() -> None:
+def run() -> None:  # the console script
     try:
         main(standalone_mode=False)
     except click.exceptions.Exit as exc:
@@ -153,3 +153,7 @@ def run() -> None:
     except ZapikiError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
+
+
+if __name__ == "__main__":
+    run()

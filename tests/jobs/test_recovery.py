@@ -71,7 +71,7 @@ def dask_cluster(tmp_path):
         p.wait()
 
 
-def test_a_worker_killed_mid_job_loses_nothing(sqlite_url, settings, dask_cluster, until):
+def test_a_worker_killed_mid_job_loses_nothing(sqlite_url, settings, dask_cluster, until, tmp_path):
     client, _, pids = dask_cluster
     svc = ZapikiService.open(sqlite_url, client, settings)
     try:
@@ -88,6 +88,9 @@ def test_a_worker_killed_mid_job_loses_nothing(sqlite_url, settings, dask_cluste
         assert job["worker"] != victim
         assert job["runs"] == 2 and job["retry_count"] == 1  # the re-run was counted against the budget
         assert svc.proofs.get_proof(out["proof_id"])["proof_data"]["value"] == "survivor"
+        logs = "".join(p.read_text() for p in tmp_path.glob("worker*.log"))
+        assert logs.count(f"Processing proof generation: {out['proof_id']} (system: diagnostic)") == 2
+        assert f"Proof generation completed: {out['proof_id']} (took " in logs
     finally:
         svc.close()
 

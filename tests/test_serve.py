@@ -1,0 +1,93 @@
+"""`zapiki serve`: one process with the API, the dashboard, a local Dask cluster and the dispatcher."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _start(tmp_path, db, port):
+    cmd = [sys.executable, "-m", "zapiki.cli", "serve", "--port", str(port), "--db", db, "--n-workers", "1",
+           "--threads-per-worker", "1", "--dask-dashboard-port", "0", "--dashboards", str(ROOT / "dashboards")]
+    env = {**os.environ, "ZAPIKI_WARMUP": "0"}
+    proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines = []
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+        if "Launching server" in line:
+            return proc, "".join(lines)
+    proc.kill()
+    pytest.fail("zapiki serve did not start:\n" + "".join(lines))
+
+
+def _request(url, key=None, body=None):
+    headers = {"Content-Type": "application/json"}
+    if key:
+        headers["X-API-Key"] = key
+    req = urllib.request.Request(url, data=json.dumps(body).encode() if body is not None else None, headers=headers)
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        return resp.status, resp.read()
+
+
+def _stop(proc):
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def test_serve_prints_its_addresses_and_a_first_start_key_and_serves(tmp_path):
+    db = f"sqlite:///{tmp_path}/serve.db"
+    port = _free_port()
+    proc, banner = _start(tmp_path, db, port)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        assert f"API            {base}/api/v1" in banner
+        assert f"Dashboard      {base}/dashboard" in banner
+        assert "Dask dashboard http://" in banner
+        key = next(line.split()[-1] for line in banner.splitlines() if "shown once" in line)
+        assert key.startswith("zk_")
+        status, body = _request(f"{base}/health")
+        assert status == 200 and json.loads(body)["workers"] == 1
+        status, body = _request(f"{base}/api/v1/proofs", key, {"proof_system": "commitment", "data": "x",
+                                                                "options": {"async": True}})
+        assert status == 202
+        proof_id = json.loads(body)["proof_id"]
+        for _ in range(100):
+            _, body = _request(f"{base}/api/v1/proofs/{proof_id}", key)
+            if json.loads(body)["status"] == "completed":
+                break
+            time.sleep(0.1)
+        assert json.loads(body)["status"] == "completed"
+        status, page = _request(f"{base}/dashboard")
+        assert status == 200 and b"bokeh" in page.lower()
+    finally:
+        _stop(proc)
+    # A second start on the same database upgrades nothing, prints no new key, and still knows the proof.
+    proc, banner = _start(tmp_path, db, port)
+    try:
+        assert "shown once" not in banner
+        status, body = _request(f"http://127.0.0.1:{port}/api/v1/proofs/{proof_id}", key)
+        assert json.loads(body)["status"] == "completed"
+    finally:
+        _stop(proc)
