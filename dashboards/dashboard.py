@@ -67,7 +67,13 @@ def app(service: Any) -> pn.viewable.Viewable:  # noqa: ANN401
         ]
     }
     table = pn.widgets.Tabulator(
-        snap.jobs, pagination="local", page_size=20, disabled=True, sizing_mode="stretch_width", name="jobs"
+        snap.jobs,
+        pagination="local",
+        page_size=20,
+        disabled=True,
+        show_index=False,
+        sizing_mode="stretch_width",
+        name="jobs",
     )
     data = pn.widgets.TextInput(name="Data to commit to", placeholder="hello", value="")
     priority = pn.widgets.Select(name="Priority", options=["high", "normal", "low"], value="normal")
