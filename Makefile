@@ -4,7 +4,6 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 SCHEDULER ?= tcp://127.0.0.1:8786
 PORT   ?= 8000
-export NUMBA_CACHE_DIR ?= $(CURDIR)/.numba-cache
 
 .PHONY: install install-test run run-scheduler run-worker test lint bench clean
 
@@ -49,4 +48,4 @@ bench: install-test
 	$(BIN)/python benchmarks/bench_jobs.py
 
 clean:
-	rm -rf $(VENV) .zapiki .numba-cache
+	rm -rf $(VENV) .zapiki

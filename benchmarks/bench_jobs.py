@@ -44,11 +44,14 @@ def main() -> None:
         assert stats["completed"] >= args.n, stats
         per_min = args.n / t_total * 60
         print(f"database            {db.split('://')[0]}")
-        print(f"jobs                {args.n:,} commitment jobs, {args.workers} workers x 1 thread, {os.cpu_count()} cores")
+        print(
+            f"jobs                {args.n:,} commitment jobs, {args.workers} workers x 1 thread, {os.cpu_count()} cores"
+        )
         print(f"submit (insert)     {t_submit:.2f} s  ({args.n / t_submit:,.0f} jobs/s)")
         print(f"submit -> all done  {t_total:.2f} s")
         print(f"throughput          {per_min:,.0f} jobs/min")
-        print(f"seed                {SEED_JOBS_PER_MIN:,} jobs/min with 10 workers -> ratio {per_min / SEED_JOBS_PER_MIN:.0f}x")
+        ratio = per_min / SEED_JOBS_PER_MIN
+        print(f"seed                {SEED_JOBS_PER_MIN:,} jobs/min with 10 workers -> ratio {ratio:.0f}x")
         print(f"target              100,000 jobs/min -> {'met' if per_min >= 100_000 else 'NOT met'}")
         print(f"attempts dispatched {zk.service.dispatcher.dispatched:,} Dask tasks")
         if prof:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import statistics
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from distributed import Client
@@ -47,6 +48,8 @@ class ZapikiService:
         self.keys = KeyRepository(self.sessions)
         self.circuits = CircuitRepository(self.sessions)
         self._circuit_blobs: dict[str, dict[str, str]] = {}
+        self._setup_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="zapiki-setup")
+        self.circuits.fail_interrupted_setups()
         self.client = client
         self.secrets = {SIGNING_KEY: self.keys.service_key(SIGNING_KEY)}
         user, _ = self.keys.get_or_create_user(DEFAULT_EMAIL, name="default")
@@ -86,6 +89,7 @@ class ZapikiService:
         return wanted or None
 
     def close(self) -> None:
+        self._setup_pool.shutdown(wait=False, cancel_futures=True)
         if self.dispatcher is not None:
             self.dispatcher.stop()
             self.dispatcher = None
@@ -124,8 +128,7 @@ class ZapikiService:
         {proof_id, job_id, status: 'pending'} at once."""
         impl = systems.get(system)
         opts = self._options(options)
-        if circuit_id is not None:
-            self.proofs.check_circuit(circuit_id, user_id)
+        circuit_id = self._check_circuit(impl, user_id, circuit_id)
         prepared = impl.prepare_input(data, opts)
         if impl.capabilities.async_only or opts["async"]:
             [(proof_id, job_id)] = self.submit_many(user_id, system, [prepared], opts, circuit_id, prepared=True)
@@ -150,8 +153,8 @@ class ZapikiService:
         """Create one pending job per item (validated first: nothing is written if any item is bad)."""
         impl = systems.get(system)
         opts = self._options(options)
-        if circuit_id is not None and not prepared:  # create_proof checked it already
-            self.proofs.check_circuit(circuit_id, user_id)
+        if not prepared:  # create_proof checked it already
+            circuit_id = self._check_circuit(impl, user_id, circuit_id)
         if not prepared:
             items = [impl.prepare_input(item, opts) for item in items]
         stored = _stored_options(opts)
@@ -234,6 +237,51 @@ class ZapikiService:
             verification_key=vkey,
             info=info,
         )
+
+    def start_circuit_setup(
+        self, user_id: str, name: str, *, wasm: bytes, r1cs: bytes, is_public: bool = False
+    ) -> dict[str, Any]:
+        """Register a circuit from its r1cs with the development setup running in the background: returns at
+        once with status 'setting_up'; the circuit becomes 'ready' (or 'failed' with the reason) when done."""
+        from zapiki.formats import read_r1cs
+        from zapiki.witness import WitnessCalculator
+
+        if not isinstance(name, str) or not name.strip() or len(name) > 200:
+            raise InputError("name must be a non-empty string of at most 200 characters")
+        if not wasm or not r1cs:
+            raise InputError("the circuit's .wasm and .r1cs are both required for a development setup")
+        WitnessCalculator(wasm)
+        read_r1cs(r1cs)
+        circuit = self.circuits.create(
+            user_id,
+            name.strip(),
+            proof_system="groth16",
+            is_public=bool(is_public),
+            status="setting_up",
+            wasm_sha256=self.circuits.put_blob(wasm),
+            r1cs_sha256=self.circuits.put_blob(r1cs),
+            info={"setup": "development (single party, not a ceremony)"},
+        )
+
+        def _setup() -> None:
+            from zapiki.systems import groth16
+
+            try:
+                zkey, vkey = groth16.dev_setup(r1cs)
+                info = {**circuit["info"], **groth16.circuit_info(zkey)}
+                self.circuits.update(
+                    circuit["id"],
+                    zkey_sha256=self.circuits.put_blob(zkey),
+                    verification_key=vkey,
+                    info=info,
+                    status="ready",
+                )
+            except Exception as exc:
+                log.warning("setup of circuit %s failed: %s", circuit["id"], exc)
+                self.circuits.update(circuit["id"], status="failed", error_message=f"setup failed: {exc}")
+
+        self._setup_pool.submit(_setup)
+        return circuit
 
     def find_circuit(self, id_or_name: str, user_id: str | None = None) -> dict[str, Any]:
         return self.circuits.find(id_or_name, user_id)

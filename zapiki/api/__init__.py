@@ -8,6 +8,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from zapiki.api import circuits as c
 from zapiki.api import handlers as h
 from zapiki.api.ratelimit import RateLimiter
 from zapiki.config import Settings
@@ -37,6 +38,8 @@ def routes(service: ZapikiService, settings: Settings | None = None) -> list[tup
         (rf"/api/v1/jobs/{ID}/(cancel|retry)", h.JobActionHandler),
         (r"/api/v1/verify", h.VerifyHandler),
         (r"/api/v1/stats", h.StatsHandler),
+        (r"/api/v1/circuits", c.CircuitsHandler),
+        (rf"/api/v1/circuits/{ID}", c.CircuitHandler),
         (r"/api/v1/.*", h.NotFoundHandler),
     ]
     return [(pattern, handler, kw) for pattern, handler in table]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from zapiki.errors import ConflictError, InputError, NotFound, UnknownProofSystem
@@ -33,4 +33,7 @@ def to_api_error(exc: BaseException) -> ApiError | None:
         return ApiError(
             503, "database_unavailable", "the database is unreachable; try again shortly", {"Retry-After": "5"}
         )
+    if isinstance(exc, DataError) and not exc.connection_invalidated:
+        # a value the database cannot store or compare (the handlers validate first; this is the safety net)
+        return ApiError(422, "invalid_input", "a value in the request cannot be stored")
     return None

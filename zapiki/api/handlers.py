@@ -14,14 +14,37 @@ from typing import Any
 import tornado.web
 from tornado.ioloop import IOLoop
 
+from zapiki import systems
 from zapiki.api.errors import ApiError, to_api_error
 from zapiki.api.ratelimit import RateLimiter
+from zapiki.errors import InputError, UnknownProofSystem
 from zapiki.service import ZapikiService
 from zapiki.store.models import JobStatus
 
 log = logging.getLogger("zapiki.api")
 JOB_STATUSES = {s.value for s in JobStatus}
 ASYNC_MESSAGE = "Proof generation started. Poll /api/v1/proofs/{id} for status."
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+MAX_JSON_DEPTH = 64
+MAX_ID_LENGTH = 64
+HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _json_depth_ok(value: Any, limit: int) -> bool:  # noqa: ANN401
+    """True when `value` nests no deeper than `limit` arrays/objects (checked without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > limit:
+                return False
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return True
 
 
 @dataclass
@@ -32,13 +55,23 @@ class ApiContext:
     max_body_bytes: int = 1 << 20
     max_upload_bytes: int = 256 << 20
     auth_cache_s: float = 2.0
+    spec_json: str | None = None  # the OpenAPI document, built on first request
     _auth_cache: dict[str, tuple[float, dict[str, Any] | None]] = field(default_factory=dict)
 
-    def authenticate(self, raw: str) -> dict[str, Any] | None:
-        now = time.monotonic()
+    def cached(self, raw: str) -> tuple[bool, dict[str, Any] | None]:
+        """(True, who) when the key was looked up less than `auth_cache_s` ago, else (False, None). Answered on
+        the event loop, so a request with a recently seen key needs no trip to the thread pool to authenticate.
+        The cost: a key revoked by another process keeps working for up to `auth_cache_s` seconds."""
         hit = self._auth_cache.get(raw)
-        if hit is not None and hit[0] > now:
-            return hit[1]
+        if hit is not None and hit[0] > time.monotonic():
+            return True, hit[1]
+        return False, None
+
+    def authenticate(self, raw: str) -> dict[str, Any] | None:
+        found, who = self.cached(raw)
+        if found:
+            return who
+        now = time.monotonic()
         who = self.service.keys.authenticate(raw)
         if len(self._auth_cache) > 10_000:
             self._auth_cache.clear()
@@ -58,7 +91,24 @@ class BaseHandler(tornado.web.RequestHandler):
         self.set_header("Content-Type", "application/json; charset=utf-8")
         self.set_header("Cache-Control", "no-store")
 
+    @classmethod
+    def allowed_methods(cls) -> list[str]:
+        """The HTTP methods this resource implements (listed in `Allow` on a 405)."""
+        found = cls.__dict__.get("_allowed")
+        if found is None:
+            base = tornado.web.RequestHandler
+            found = [m for m in METHODS if getattr(cls, m.lower()) is not getattr(base, m.lower())]
+            cls._allowed = found
+        return found
+
     async def prepare(self) -> None:
+        if self.request.method not in self.allowed_methods():
+            raise ApiError(
+                405,
+                "method_not_allowed",
+                f"{self.request.method} is not allowed on {self.request.path}",
+                {"Allow": ", ".join(self.allowed_methods())},
+            )
         try:
             length = int(self.request.headers.get("Content-Length") or len(self.request.body or b""))
         except ValueError:
@@ -85,7 +135,9 @@ class BaseHandler(tornado.web.RequestHandler):
                 "missing API key: send X-API-Key or Authorization: Bearer",
                 {"WWW-Authenticate": "Bearer"},
             )
-        who = await self.run(self.ctx.authenticate, raw)
+        found, who = self.ctx.cached(raw)
+        if not found:
+            who = await self.run(self.ctx.authenticate, raw)
         if who is None:
             raise ApiError(401, "unauthorized", "invalid or revoked API key", {"WWW-Authenticate": "Bearer"})
         decision = self.ctx.limiter.hit(who["key_id"], who["tier"])
@@ -110,23 +162,38 @@ class BaseHandler(tornado.web.RequestHandler):
         return await IOLoop.current().run_in_executor(self.ctx.executor, fn, *args)
 
     def json_body(self) -> dict[str, Any]:
+        """The body as a JSON object: strict JSON (no NaN/Infinity, valid Unicode), nested at most 64 deep."""
         try:
-            body = json.loads(self.request.body or b"")
-        except (ValueError, UnicodeDecodeError) as exc:
+            body = json.loads(self.request.body or b"", parse_constant=_reject_constant)
+            # lone surrogates ("\ud800") parse but are not text: nothing downstream can encode them
+            json.dumps(body, ensure_ascii=False).encode("utf-8")
+        except RecursionError:
+            raise ApiError(400, "bad_json", "request body is nested too deeply") from None
+        except (ValueError, UnicodeError) as exc:
             raise ApiError(400, "bad_json", f"request body is not valid JSON: {exc}") from None
+        if not _json_depth_ok(body, MAX_JSON_DEPTH):
+            raise ApiError(400, "bad_json", f"request body is nested deeper than {MAX_JSON_DEPTH} levels")
         if not isinstance(body, dict):
             raise ApiError(422, "invalid_input", "request body must be a JSON object")
         return body
+
+    def path_id(self, value: str, what: str) -> str:
+        """An id from the path; one that cannot be an id (too long, control characters) is simply not found."""
+        if len(value) > MAX_ID_LENGTH or any(ord(c) < 32 for c in value):
+            raise ApiError(404, "not_found", f"{what} not found")
+        return value
 
     def send(self, payload: Any, status: int = 200) -> None:  # noqa: ANN401
         self.set_status(status)
         self.finish(json.dumps(payload, default=str))
 
     def query_int(self, name: str, default: int, lo: int, hi: int) -> int:
-        raw = self.get_query_argument(name, None)
-        if raw is None or raw == "":
+        raw = self.get_query_argument(name, None, strip=False)
+        if raw is None:
             return default
         try:
+            if not raw.isascii() or not raw.lstrip("-").isdigit():
+                raise ValueError(raw)
             value = int(raw)
         except ValueError:
             raise ApiError(422, "invalid_input", f"{name} must be an integer") from None
@@ -135,7 +202,9 @@ class BaseHandler(tornado.web.RequestHandler):
         return value
 
     def query_status(self) -> str | None:
-        status = self.get_query_argument("status", None) or None
+        status = self.get_query_argument("status", None, strip=False)
+        if status == "":  # ?status=&limit=20: no filter
+            return None
         if status is not None and status not in JOB_STATUSES:
             raise ApiError(422, "invalid_input", f"status must be one of {', '.join(sorted(JOB_STATUSES))}")
         return status
@@ -143,7 +212,7 @@ class BaseHandler(tornado.web.RequestHandler):
     def write_error(self, status_code: int, **kwargs: Any) -> None:  # noqa: ANN401
         exc = kwargs.get("exc_info", (None, None, None))[1]
         if isinstance(exc, tornado.web.HTTPError):
-            code = {404: "not_found", 405: "method_not_allowed"}.get(status_code, "http_error")
+            code = HTTP_CODES.get(status_code, "http_error")
             message = exc.log_message or self._reason
         else:
             code, message = "internal_error", "internal server error"
@@ -151,6 +220,10 @@ class BaseHandler(tornado.web.RequestHandler):
         self.finish(json.dumps({"error": {"code": code, "message": message}}))
 
     def _handle_request_exception(self, e: BaseException) -> None:
+        if isinstance(e, tornado.web.HTTPError) and 400 <= e.status_code < 500:
+            headers = {"Allow": ", ".join(self.allowed_methods())} if e.status_code == 405 else None
+            message = e.log_message % e.args if e.log_message and e.args else (e.log_message or e.reason or "")
+            e = ApiError(e.status_code, HTTP_CODES.get(e.status_code, "bad_request"), message or "bad request", headers)
         err = to_api_error(e)
         if err is None:
             log.exception("unhandled error on %s %s", self.request.method, self.request.path)
@@ -162,15 +235,15 @@ class BaseHandler(tornado.web.RequestHandler):
         self.set_default_headers()
         for k, v in err.headers.items():
             self.set_header(k, v)
-        if self.user is not None or err.status == 429:
-            for h in ("X-RateLimit-Limit", "X-RateLimit-Remaining"):
-                if h in self._headers_before_clear:
-                    self.set_header(h, self._headers_before_clear[h])
+        before = self._headers_before_clear  # HTTPHeaders: case-insensitive
+        for h in ("X-RateLimit-Limit", "X-RateLimit-Remaining"):
+            if before is not None and h in before:
+                self.set_header(h, before[h])
         self.set_status(err.status)
         self.finish(json.dumps({"error": {"code": err.code, "message": err.message}}))
 
     def clear(self) -> None:
-        self._headers_before_clear = dict(getattr(self, "_headers", {}) or {})
+        self._headers_before_clear = getattr(self, "_headers", None)
         super().clear()
 
 
@@ -195,9 +268,12 @@ class ProofsHandler(BaseHandler):
             raise ApiError(422, "invalid_input", "proof_system is required (a string)")
         if "data" not in body:
             raise ApiError(422, "invalid_input", "data is required")
-        options = body.get("options") or {}
+        options = body.get("options", {})
         if not isinstance(options, dict):
             raise ApiError(422, "invalid_input", "options must be an object")
+        retries = options.get("max_retries")
+        if isinstance(retries, float) and retries.is_integer():  # JSON has one number type: 2.0 is the integer 2
+            options = {**options, "max_retries": int(retries)}
         circuit_id = body.get("circuit_id")
         if circuit_id is not None and not isinstance(circuit_id, str):
             raise ApiError(422, "invalid_input", "circuit_id must be a string")
@@ -222,9 +298,11 @@ class ProofsHandler(BaseHandler):
 
 class ProofHandler(BaseHandler):
     async def get(self, proof_id: str) -> None:
+        proof_id = self.path_id(proof_id, "proof")
         self.send(await self.run(self.ctx.service.proofs.get_proof, proof_id, self.user_id))
 
     async def delete(self, proof_id: str) -> None:
+        proof_id = self.path_id(proof_id, "proof")
         await self.run(self.ctx.service.proofs.delete_proof, proof_id, self.user_id)
         self.set_status(204)
         self.clear_header("Content-Type")
@@ -243,11 +321,13 @@ class JobsHandler(BaseHandler):
 
 class JobHandler(BaseHandler):
     async def get(self, job_id: str) -> None:
+        job_id = self.path_id(job_id, "job")
         self.send(await self.run(self.ctx.service.proofs.get_job, job_id, self.user_id))
 
 
 class JobActionHandler(BaseHandler):
     async def post(self, job_id: str, action: str) -> None:
+        job_id = self.path_id(job_id, "job")
         repo = self.ctx.service.proofs
         fn = repo.cancel_job if action == "cancel" else repo.retry_job
         job = await self.run(fn, job_id, self.user_id)
@@ -257,6 +337,9 @@ class JobActionHandler(BaseHandler):
 
 
 class VerifyHandler(BaseHandler):
+    """{"valid": true} or {"valid": false, "reason"}: a proof that cannot even be read is not valid; only an
+    unknown proof system or a malformed request is an error."""
+
     async def post(self) -> None:
         body = self.json_body()
         system = body.get("proof_system")
@@ -264,9 +347,20 @@ class VerifyHandler(BaseHandler):
             raise ApiError(422, "invalid_input", "proof_system is required (a string)")
         if not isinstance(body.get("proof"), dict):
             raise ApiError(422, "invalid_input", "proof is required (an object)")
-        valid = await self.run(
-            self.ctx.service.verify, system, body["proof"], body.get("public_inputs"), body.get("verification_key")
-        )
+        systems.get(system)  # UnknownProofSystem -> 422
+        try:
+            valid = await self.run(
+                self.ctx.service.verify, system, body["proof"], body.get("public_inputs"), body.get("verification_key")
+            )
+        except UnknownProofSystem:
+            raise
+        except InputError as exc:
+            self.send({"valid": False, "reason": str(exc)})
+            return
+        except (TypeError, ValueError, KeyError, AttributeError, IndexError) as exc:
+            log.warning("verifier of %s raised %s on a malformed proof", system, type(exc).__name__)
+            self.send({"valid": False, "reason": f"malformed proof or inputs: {type(exc).__name__}"})
+            return
         self.send({"valid": bool(valid)})
 
 
@@ -279,9 +373,11 @@ class OpenApiHandler(BaseHandler):
     auth_required = False
 
     def get(self) -> None:
-        from zapiki.api.openapi import spec
+        if self.ctx.spec_json is None:
+            from zapiki.api.openapi import spec
 
-        self.send(spec())
+            self.ctx.spec_json = json.dumps(spec(self.ctx.service.settings, self.ctx.max_body_bytes))
+        self.finish(self.ctx.spec_json)
 
 
 class NotFoundHandler(BaseHandler):

@@ -1,11 +1,17 @@
 """The OpenAPI 3.1 document of the API, served at /api/v1/openapi.json (checked against the server by
-schemathesis in CI)."""
+schemathesis in tests/api). It is built from the running configuration: the registered proof systems (each
+with the input it accepts), the maximum timeout and the body limit, so the document describes exactly what
+this server accepts.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from zapiki import __version__
+from zapiki import __version__, systems
+from zapiki.config import PRIORITIES, Settings
+from zapiki.service import MAX_RETRIES_LIMIT
+from zapiki.store.models import JobStatus
 
 NULLABLE_STR = {"type": ["string", "null"]}
 NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
@@ -20,9 +26,16 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
+RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait", "required": True, "schema": {"type": "string"}}}
+RATE_HEADERS = {
+    "X-RateLimit-Limit": {"description": "Requests per minute of this key's tier", "schema": {"type": "string"}},
+    "X-RateLimit-Remaining": {"description": "Requests left in the current minute", "schema": {"type": "string"}},
+}
+
+
 def _errors(*codes: int) -> dict[str, Any]:
     text = {
-        400: "Malformed request (bad JSON)",
+        400: "Malformed request (bad JSON, bad encoding)",
         401: "Missing or invalid API key",
         404: "Not found (or not yours)",
         409: "Not allowed in the current state",
@@ -32,10 +45,16 @@ def _errors(*codes: int) -> dict[str, Any]:
         429: "Rate limit exceeded",
         503: "Database unavailable",
     }
-    return {str(c): _json(_ref("Error"), text[c]) for c in codes}
+    out = {str(c): _json(_ref("Error"), text[c]) for c in codes}
+    if 429 in codes:
+        out["429"]["headers"] = {**RETRY_AFTER, **RATE_HEADERS}
+    if 503 in codes:
+        out["503"]["headers"] = dict(RETRY_AFTER)
+    return out
 
 
-COMMON = (401, 429, 503)
+COMMON = (400, 401, 429, 503)
+STATUSES = [s.value for s in JobStatus]
 PAGING = [
     {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}},
     {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": 1000000000, "default": 0}},
@@ -43,7 +62,8 @@ PAGING = [
 STATUS = {
     "name": "status",
     "in": "query",
-    "schema": {"type": "string", "enum": ["pending", "processing", "retrying", "completed", "failed", "cancelled"]},
+    "schema": {"type": "string", "enum": ["", *STATUSES]},
+    "description": "Only rows in this state (empty: any state)",
 }
 SYSTEM = {"name": "proof_system", "in": "query", "schema": {"type": "string"}}
 
@@ -69,7 +89,7 @@ SCHEMAS: dict[str, Any] = {
         "required": ["id", "status", "proof_system", "created_at"],
         "properties": {
             "id": {"type": "string"},
-            "status": {"type": "string"},
+            "status": {"type": "string", "enum": STATUSES},
             "proof_system": {"type": "string"},
             "circuit_id": NULLABLE_STR,
             "proof_data": {"type": ["object", "null"]},
@@ -98,8 +118,8 @@ SCHEMAS: dict[str, Any] = {
             "id": {"type": "string"},
             "proof_id": {"type": "string"},
             "proof_system": {"type": "string"},
-            "status": {"type": "string"},
-            "queue": {"type": "string", "enum": ["high", "normal", "low"]},
+            "status": {"type": "string", "enum": STATUSES},
+            "queue": {"type": "string", "enum": list(PRIORITIES)},
             "priority": {"type": "integer"},
             "retry_count": {"type": "integer"},
             "max_retries": {"type": "integer"},
@@ -113,25 +133,6 @@ SCHEMAS: dict[str, Any] = {
             "completed_at": NULLABLE_TIME,
         },
     },
-    "ProofRequest": {
-        "type": "object",
-        "required": ["proof_system", "data"],
-        "properties": {
-            "proof_system": {"type": "string"},
-            "data": ANY,
-            "circuit_id": {"type": "string"},
-            "options": {
-                "type": "object",
-                "properties": {
-                    "async": {"type": "boolean"},
-                    "priority": {"type": "string", "enum": ["high", "normal", "low"]},
-                    "timeout_s": {"type": "number", "exclusiveMinimum": 0},
-                    "max_retries": {"type": "integer", "minimum": 0, "maximum": 10},
-                    "data_type": {"type": "string", "enum": ["string", "json", "bytes"]},
-                },
-            },
-        },
-    },
     "Accepted": {
         "type": "object",
         "required": ["proof_id", "job_id", "status", "message"],
@@ -142,25 +143,194 @@ SCHEMAS: dict[str, Any] = {
             "message": {"type": "string"},
         },
     },
-    "VerifyRequest": {
+}
+
+NOT_NULL = {"not": {"type": "null"}}
+# What bytes.fromhex accepts after an optional 0x: pairs of hex digits, ASCII whitespace between pairs.
+HEX = {"type": "string", "pattern": "^(0x)?[ \\t\\n\\r\\v\\f]*([0-9a-fA-F]{2}[ \\t\\n\\r\\v\\f]*)*$"}
+
+# The `data` each built-in system accepts, as variants of (data schema, extra option properties, required
+# options). A system may instead carry an `openapi_input` attribute with such a list; others accept any data.
+INPUT_VARIANTS: dict[str, list[tuple[dict[str, Any], dict[str, Any], list[str]]]] = {
+    "commitment": [
+        # data_type omitted (text -> "string", anything else -> "json") or "json": any JSON value but null
+        (NOT_NULL, {"data_type": {"type": "string", "const": "json"}}, []),
+        # an explicit "string" must be given text, an explicit "bytes" hex
+        ({"type": "string"}, {"data_type": {"type": "string", "const": "string"}}, ["data_type"]),
+        (HEX, {"data_type": {"type": "string", "const": "bytes"}}, ["data_type"]),
+    ],
+    "diagnostic": [
+        (
+            {
+                "type": "object",
+                "properties": {"sleep_s": {"type": ["number", "boolean"], "minimum": 0}},
+            },
+            {},
+            [],
+        )
+    ],
+}
+
+
+def _options(settings: Settings, extra: dict[str, Any], required: list[str]) -> dict[str, Any]:
+    schema: dict[str, Any] = {
+        "type": "object",
+        "properties": {
+            "async": {"type": "boolean", "description": "Run as a job even if the system is fast"},
+            "priority": {"type": "string", "enum": list(PRIORITIES), "default": "normal"},
+            "timeout_s": {"type": "number", "exclusiveMinimum": 0, "maximum": settings.max_timeout_s},
+            "max_retries": {"type": "integer", "minimum": 0, "maximum": MAX_RETRIES_LIMIT},
+            **extra,
+        },
+    }
+    if required:
+        schema["required"] = required
+    return schema
+
+
+def proof_request(settings: Settings) -> dict[str, Any]:
+    """POST /proofs bodies: one variant per registered system (and per input form it accepts)."""
+    variants = []
+    for name in systems.names():
+        impl = systems.get(name)
+        forms = getattr(impl, "openapi_input", None) or INPUT_VARIANTS.get(name) or [(ANY, {}, [])]
+        needs_circuit = impl.capabilities.setup_required
+        circuit = {"type": "string"} if needs_circuit else dict(NULLABLE_STR)
+        circuit["description"] = "A registered circuit (404 if unknown)"
+        for data, extra, required in forms:
+            variant: dict[str, Any] = {
+                "type": "object",
+                "required": [
+                    "proof_system",
+                    "data",
+                    *(["circuit_id"] if needs_circuit else []),
+                    *(["options"] if required else []),
+                ],
+                "properties": {
+                    "proof_system": {"type": "string", "const": name},
+                    "data": data,
+                    "circuit_id": circuit,
+                    "options": _options(settings, extra, required),
+                },
+            }
+            variants.append(variant)
+    return {"anyOf": variants}
+
+
+def verify_request() -> dict[str, Any]:
+    return {
         "type": "object",
         "required": ["proof_system", "proof"],
         "properties": {
-            "proof_system": {"type": "string"},
+            "proof_system": {"type": "string", "enum": systems.names()},
             "proof": {"type": "object"},
             "public_inputs": ANY,
             "verification_key": ANY,
         },
+    }
+
+
+HEALTH = {
+    "type": "object",
+    "required": ["status", "database", "cluster", "workers"],
+    "properties": {
+        "status": {"type": "string", "enum": ["ok", "degraded"]},
+        "database": {"type": "string", "enum": ["ok", "unreachable"]},
+        "cluster": {"type": "string", "enum": ["ok", "unreachable"]},
+        "workers": {"type": "integer", "minimum": 0},
+    },
+}
+WORKERS = {
+    "type": "object",
+    "required": ["count", "threads"],
+    "properties": {
+        "count": {"type": "integer", "minimum": 0},
+        "threads": {"type": "integer", "minimum": 0},
+        "reachable": {"type": "boolean"},
+    },
+}
+COUNT = {"type": "integer", "minimum": 0}
+STATS = {
+    "type": "object",
+    "required": [
+        "queues",
+        "pending",
+        "in_flight",
+        "retrying",
+        "completed",
+        "failed",
+        "cancelled",
+        "success_rate",
+        "processing_time",
+        "workers",
+    ],
+    "properties": {
+        "queues": {
+            "type": "object",
+            "required": list(PRIORITIES),
+            "properties": {p: COUNT for p in PRIORITIES},
+            "description": "Pending jobs per priority queue",
+        },
+        "pending": COUNT,
+        "in_flight": COUNT,
+        "retrying": COUNT,
+        "completed": COUNT,
+        "failed": COUNT,
+        "cancelled": COUNT,
+        "success_rate": {"type": ["number", "null"], "minimum": 0, "maximum": 1},
+        "processing_time": {
+            "type": "object",
+            "description": "Per proof system, over its latest completed proofs",
+            "additionalProperties": {
+                "type": "object",
+                "required": ["count", "p50_ms", "p95_ms"],
+                "properties": {"count": COUNT, "p50_ms": {"type": "number"}, "p95_ms": {"type": "number"}},
+            },
+        },
+        "workers": WORKERS,
+    },
+}
+SYSTEMS = {
+    "type": "object",
+    "required": ["systems"],
+    "properties": {
+        "systems": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["name", "capabilities"],
+                "properties": {
+                    "name": {"type": "string"},
+                    "capabilities": {
+                        "type": "object",
+                        "required": ["async_only", "isolated", "typical_ms", "setup_required", "features"],
+                        "properties": {
+                            "async_only": {"type": "boolean"},
+                            "isolated": {"type": "boolean"},
+                            "typical_ms": {"type": "number"},
+                            "setup_required": {"type": "boolean"},
+                            "features": {"type": "array", "items": {"type": "string"}},
+                        },
+                    },
+                },
+            },
+        }
     },
 }
 
 
-def spec() -> dict[str, Any]:
-    """The whole document."""
+def spec(settings: Settings | None = None, max_body_bytes: int | None = None) -> dict[str, Any]:
+    """The whole document, for `settings` (default: the configured ones)."""
+    settings = settings or Settings.load()
+    body_note = f" Request bodies are limited to {max_body_bytes or settings.max_body_bytes} bytes (413)."
     secured = [{"ApiKey": []}, {"Bearer": []}]
-    return {
+    doc: dict[str, Any] = {
         "openapi": "3.1.0",
-        "info": {"title": "Zapiki", "version": __version__, "description": "Zero-knowledge proofs as durable jobs."},
+        "info": {
+            "title": "Zapiki",
+            "version": __version__,
+            "description": "Zero-knowledge proofs as durable jobs." + body_note,
+        },
         "servers": [{"url": "/"}],
         "security": secured,
         "components": {
@@ -168,7 +338,7 @@ def spec() -> dict[str, Any]:
                 "ApiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
                 "Bearer": {"type": "http", "scheme": "bearer"},
             },
-            "schemas": SCHEMAS,
+            "schemas": {**SCHEMAS, "ProofRequest": proof_request(settings), "VerifyRequest": verify_request()},
         },
         "paths": {
             "/health": {
@@ -176,8 +346,8 @@ def spec() -> dict[str, Any]:
                     "summary": "Database and cluster reachability, worker count",
                     "security": [],
                     "responses": {
-                        "200": _json({"type": "object"}, "Healthy or degraded"),
-                        "503": _json({"type": "object"}, "Database unreachable"),
+                        "200": _json(HEALTH, "Database reachable (the cluster may not be: status degraded)"),
+                        "503": _json(HEALTH, "Database unreachable"),
                     },
                 }
             },
@@ -188,10 +358,7 @@ def spec() -> dict[str, Any]:
                 "get": {
                     "summary": "Registered proof systems and their capabilities",
                     "responses": {
-                        "200": _json(
-                            {"type": "object", "required": ["systems"], "properties": {"systems": {"type": "array"}}},
-                            "Systems",
-                        ),
+                        "200": _json(SYSTEMS, "Systems"),
                         **_errors(*COMMON),
                     },
                 }
@@ -292,8 +459,15 @@ def spec() -> dict[str, Any]:
                     },
                     "responses": {
                         "200": _json(
-                            {"type": "object", "required": ["valid"], "properties": {"valid": {"type": "boolean"}}},
-                            "Verdict",
+                            {
+                                "type": "object",
+                                "required": ["valid"],
+                                "properties": {
+                                    "valid": {"type": "boolean"},
+                                    "reason": {"type": "string", "description": "Why a proof could not be read"},
+                                },
+                            },
+                            "Verdict (a malformed proof is not valid)",
                         ),
                         **_errors(400, 413, 415, 422, *COMMON),
                     },
@@ -302,8 +476,41 @@ def spec() -> dict[str, Any]:
             "/api/v1/stats": {
                 "get": {
                     "summary": "Queues, in flight, retrying, failed, processing times, success rate, workers",
-                    "responses": {"200": _json({"type": "object"}, "Stats"), **_errors(*COMMON)},
+                    "responses": {"200": _json(STATS, "Stats"), **_errors(*COMMON)},
                 }
             },
         },
     }
+    for path, ops in doc["paths"].items():
+        for method, op in ops.items():
+            op["operationId"] = OPERATION_IDS[(method, path)]
+    responses = doc["paths"]["/api/v1/proofs"]["post"]["responses"]
+    responses["201"]["links"] = {
+        "GetProof": {"operationId": "getProof", "parameters": {"id": "$response.body#/id"}},
+        "DeleteProof": {"operationId": "deleteProof", "parameters": {"id": "$response.body#/id"}},
+    }
+    responses["202"]["links"] = {
+        "GetProof": {"operationId": "getProof", "parameters": {"id": "$response.body#/proof_id"}},
+        "GetJob": {"operationId": "getJob", "parameters": {"id": "$response.body#/job_id"}},
+        "CancelJob": {"operationId": "cancelJob", "parameters": {"id": "$response.body#/job_id"}},
+        "RetryJob": {"operationId": "retryJob", "parameters": {"id": "$response.body#/job_id"}},
+        "DeleteProof": {"operationId": "deleteProof", "parameters": {"id": "$response.body#/proof_id"}},
+    }
+    return doc
+
+
+OPERATION_IDS = {
+    ("get", "/health"): "health",
+    ("get", "/api/v1/openapi.json"): "openapi",
+    ("get", "/api/v1/systems"): "listSystems",
+    ("post", "/api/v1/proofs"): "createProof",
+    ("get", "/api/v1/proofs"): "listProofs",
+    ("get", "/api/v1/proofs/{id}"): "getProof",
+    ("delete", "/api/v1/proofs/{id}"): "deleteProof",
+    ("get", "/api/v1/jobs"): "listJobs",
+    ("get", "/api/v1/jobs/{id}"): "getJob",
+    ("post", "/api/v1/jobs/{id}/cancel"): "cancelJob",
+    ("post", "/api/v1/jobs/{id}/retry"): "retryJob",
+    ("post", "/api/v1/verify"): "verifyProof",
+    ("get", "/api/v1/stats"): "getStats",
+}

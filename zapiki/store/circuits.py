@@ -72,10 +72,20 @@ class CircuitRepository:
             s.flush()
             return circuit_dict(c)
 
+    def fail_interrupted_setups(self) -> int:
+        """Setups that were running when the service stopped will not finish: mark them failed."""
+        with self.sessions.begin() as s:
+            rows = s.scalars(select(Circuit).where(Circuit.status == "setting_up")).all()
+            for c in rows:
+                c.status = "failed"
+                c.error_message = "setup interrupted by a restart; upload the circuit again"
+            return len(rows)
+
     def get(self, circuit_id: str, user_id: str | None = None) -> dict[str, Any]:
         """The circuit if `user_id` may use it (its own, or public); NotFound otherwise."""
         with self.sessions() as s:
-            c = s.get(Circuit, circuit_id) if isinstance(circuit_id, str) else None
+            valid = isinstance(circuit_id, str) and len(circuit_id) <= 36 and "\x00" not in circuit_id
+            c = s.get(Circuit, circuit_id) if valid else None
             if c is None or (user_id is not None and c.user_id != user_id and not c.is_public):
                 raise NotFound(f"circuit {circuit_id} not found")
             return circuit_dict(c)

@@ -1,0 +1,71 @@
+"""Circuit endpoints: upload a circom circuit (multipart: `wasm` and `zkey` files, or `wasm` and `r1cs` for a
+development setup that runs in the background), list, read (with the verification key), delete."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from zapiki.api.errors import ApiError
+from zapiki.api.handlers import BaseHandler
+
+
+def _public(circuit: dict[str, Any]) -> dict[str, Any]:
+    """What the API shows of a circuit (no owner id)."""
+    return {k: v for k, v in circuit.items() if k != "user_id"}
+
+
+class CircuitsHandler(BaseHandler):
+    upload = True
+
+    def _file(self, name: str) -> bytes | None:
+        files = self.request.files.get(name) or []
+        if len(files) > 1:
+            raise ApiError(422, "invalid_input", f"send one {name} file")
+        return files[0]["body"] if files else None
+
+    async def post(self) -> None:
+        ctype = self.request.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if ctype != "multipart/form-data":
+            raise ApiError(415, "unsupported_media_type", "upload a circuit as multipart/form-data")
+        name = self.get_body_argument("name", None)
+        if not name:
+            raise ApiError(422, "invalid_input", "name is required")
+        public_raw = (self.get_body_argument("is_public", "false") or "false").strip().lower()
+        if public_raw not in ("true", "false", "1", "0"):
+            raise ApiError(422, "invalid_input", "is_public must be true or false")
+        is_public = public_raw in ("true", "1")
+        wasm, zkey, r1cs = self._file("wasm"), self._file("zkey"), self._file("r1cs")
+        if wasm is None:
+            raise ApiError(422, "invalid_input", "the circuit's wasm file is required (field 'wasm')")
+        if (zkey is None) == (r1cs is None):
+            raise ApiError(422, "invalid_input", "send exactly one of the files 'zkey' or 'r1cs'")
+        svc = self.ctx.service
+        if zkey is not None:
+            circuit = await self.run(
+                lambda: svc.register_circuit(self.user_id, name, wasm=wasm, zkey=zkey, is_public=is_public)
+            )
+            status = 201
+        else:
+            circuit = await self.run(
+                lambda: svc.start_circuit_setup(self.user_id, name, wasm=wasm, r1cs=r1cs, is_public=is_public)
+            )
+            status = 202
+        self.set_header("Location", f"/api/v1/circuits/{circuit['id']}")
+        self.send(_public(circuit), status)
+
+    async def get(self) -> None:
+        limit = self.query_int("limit", 20, 1, 100)
+        offset = self.query_int("offset", 0, 0, 10**9)
+        rows = await self.run(lambda: self.ctx.service.circuits.list(self.user_id, limit, offset))
+        self.send({"circuits": [_public(c) for c in rows], "limit": limit, "offset": offset})
+
+
+class CircuitHandler(BaseHandler):
+    async def get(self, circuit_id: str) -> None:
+        self.send(_public(await self.run(self.ctx.service.circuits.get, circuit_id, self.user_id)))
+
+    async def delete(self, circuit_id: str) -> None:
+        await self.run(self.ctx.service.circuits.delete, circuit_id, self.user_id)
+        self.set_status(204)
+        self.clear_header("Content-Type")
+        self.finish()
