@@ -12,7 +12,7 @@ version. Point layouts, in kernels and in arrays (last axes):
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange, types
+from numba import njit, types
 from numba.extending import overload
 
 from .constants import B1, B2, FQ
@@ -34,9 +34,7 @@ from .fq2 import (
 U64_1 = np.uint64(1)
 
 FQ_B = tuple(np.uint64((B1 * (1 << 256) % FQ.p) >> (64 * i) & ((1 << 64) - 1)) for i in range(4))
-FQ2_B = tuple(
-    tuple(np.uint64((c * (1 << 256) % FQ.p) >> (64 * i) & ((1 << 64) - 1)) for i in range(4)) for c in B2
-)
+FQ2_B = tuple(tuple(np.uint64((c * (1 << 256) % FQ.p) >> (64 * i) & ((1 << 64) - 1)) for i in range(4)) for c in B2)
 
 
 def _is_fq(t: types.Type) -> bool:
@@ -317,43 +315,43 @@ def load_aff_as_jac(arr: np.ndarray, i: int) -> tuple:
     return jac_from_aff(load_fe(arr, i, 0), load_fe(arr, i, 1))
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def v_jac_add(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
     for i in range(a.shape[0]):
         store_jac(out, i, jac_add(load_jac(a, i), load_jac(b, i)))
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def v_jac_add_aff(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
     for i in range(a.shape[0]):
         store_jac(out, i, jac_add_aff(load_jac(a, i), load_fe(b, i, 0), load_fe(b, i, 1)))
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def v_jac_double(a: np.ndarray, out: np.ndarray) -> None:
     for i in range(a.shape[0]):
         store_jac(out, i, jac_double(load_jac(a, i)))
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def v_jac_neg(a: np.ndarray, out: np.ndarray) -> None:
     for i in range(a.shape[0]):
         store_jac(out, i, jac_neg(load_jac(a, i)))
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def v_aff_to_jac(a: np.ndarray, out: np.ndarray) -> None:
     for i in range(a.shape[0]):
         store_jac(out, i, load_aff_as_jac(a, i))
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, nogil=True)
 def v_jac_mul(a: np.ndarray, k: np.ndarray, out: np.ndarray) -> None:
-    for i in prange(a.shape[0]):
+    for i in range(a.shape[0]):
         store_jac(out, i, jac_mul_limbs(load_jac(a, i), k[i, 0], k[i, 1], k[i, 2], k[i, 3]))
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def v_jac_to_aff(a: np.ndarray, out: np.ndarray) -> None:
     """Batch normalisation: one field inversion for the whole array (Montgomery's trick)."""
     n = a.shape[0]
@@ -382,13 +380,13 @@ def v_jac_to_aff(a: np.ndarray, out: np.ndarray) -> None:
         store_fe(out, i, 1, f_mul(load_fe(a, i, 1), f_mul(zi2, zi)))
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, nogil=True)
 def v_on_curve(a: np.ndarray, ok: np.ndarray) -> None:
-    for i in prange(a.shape[0]):
+    for i in range(a.shape[0]):
         ok[i] = aff_on_curve(load_fe(a, i, 0), load_fe(a, i, 1))
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def v_jac_eq(a: np.ndarray, b: np.ndarray, ok: np.ndarray) -> None:
     """Projective equality X1 Z2^2 == X2 Z1^2 and Y1 Z2^3 == Y2 Z1^3 (infinity equals only infinity)."""
     for i in range(a.shape[0]):
@@ -402,4 +400,3 @@ def v_jac_eq(a: np.ndarray, b: np.ndarray, ok: np.ndarray) -> None:
         z1s = f_sqr(Z1)
         z2s = f_sqr(Z2)
         ok[i] = f_eq(f_mul(X1, z2s), f_mul(X2, z1s)) and f_eq(f_mul(f_mul(Y1, z2s), Z2), f_mul(f_mul(Y2, z1s), Z1))
-

@@ -32,37 +32,37 @@ def pow_limbs(a: Limbs, e: np.ndarray, one: Limbs, p: Limbs, pinv: int) -> Limbs
     return r
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def v_add(a: np.ndarray, b: np.ndarray, out: np.ndarray, p: Limbs) -> None:
     for i in range(a.shape[0]):
         store(out, i, mod_add(load(a, i), load(b, i), p))
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def v_sub(a: np.ndarray, b: np.ndarray, out: np.ndarray, p: Limbs) -> None:
     for i in range(a.shape[0]):
         store(out, i, mod_sub(load(a, i), load(b, i), p))
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def v_neg(a: np.ndarray, out: np.ndarray, p: Limbs) -> None:
     for i in range(a.shape[0]):
         store(out, i, mod_neg(load(a, i), p))
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def v_mul(a: np.ndarray, b: np.ndarray, out: np.ndarray, p: Limbs, pinv: int) -> None:
     for i in range(a.shape[0]):
         store(out, i, mont_mul(load(a, i), load(b, i), p, pinv))
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def v_pow(a: np.ndarray, e: np.ndarray, out: np.ndarray, one: Limbs, p: Limbs, pinv: int) -> None:
     for i in range(a.shape[0]):
         store(out, i, pow_limbs(load(a, i), e, one, p, pinv))
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def v_lt_modulus(a: np.ndarray, p: Limbs) -> bool:
     """True when every row of a is below p."""
     for i in range(a.shape[0]):
@@ -71,9 +71,10 @@ def v_lt_modulus(a: np.ndarray, p: Limbs) -> bool:
     return True
 
 
-@njit(cache=True)
-def batch_inverse_into(a: np.ndarray, out: np.ndarray, scratch: np.ndarray, pm2: np.ndarray, one: Limbs,
-                       p: Limbs, pinv: int) -> None:
+@njit(cache=True, nogil=True)
+def batch_inverse_into(
+    a: np.ndarray, out: np.ndarray, scratch: np.ndarray, pm2: np.ndarray, one: Limbs, p: Limbs, pinv: int
+) -> None:
     """Montgomery's trick: out[i] = 1/a[i] (0 for 0) with one exponentiation; scratch is (n, 4)."""
     n = a.shape[0]
     acc = one
@@ -165,8 +166,9 @@ class PrimeField:
             a, e = self.inverse(a), -e
         shape, (x,) = self._flat(a)
         out = np.empty_like(x)
-        limbs = np.array([(e >> (64 * i)) & ((1 << 64) - 1) for i in range(max(1, (e.bit_length() + 63) // 64))],
-                         dtype=np.uint64)
+        limbs = np.array(
+            [(e >> (64 * i)) & ((1 << 64) - 1) for i in range(max(1, (e.bit_length() + 63) // 64))], dtype=np.uint64
+        )
         v_pow(x, limbs, out, self._one, self._p, self._pinv)
         return out.reshape(shape)
 

@@ -96,8 +96,10 @@ def fq2_eq(a: Fq2, b: Fq2) -> bool:
 @njit(cache=True)
 def fq2_load(arr: np.ndarray, i: int) -> Fq2:
     """Element i of an (n, 2, 4) array."""
-    return ((arr[i, 0, 0], arr[i, 0, 1], arr[i, 0, 2], arr[i, 0, 3]),
-            (arr[i, 1, 0], arr[i, 1, 1], arr[i, 1, 2], arr[i, 1, 3]))
+    return (
+        (arr[i, 0, 0], arr[i, 0, 1], arr[i, 0, 2], arr[i, 0, 3]),
+        (arr[i, 1, 0], arr[i, 1, 1], arr[i, 1, 2], arr[i, 1, 3]),
+    )
 
 
 @njit(cache=True)
@@ -161,4 +163,3 @@ def pow_int(a: tuple[int, int], e: int) -> tuple[int, int]:
         a = fq2_mul_int(a, a)
         e >>= 1
     return r
-

@@ -47,10 +47,21 @@ def aff_in_g2(x: tuple, y: tuple) -> bool:
     return f_eq(X, f_mul(px, z2)) and f_eq(Y, f_mul(py, f_mul(z2, Z)))
 
 
-@njit(cache=True, parallel=True)
-def v_in_g2(a: np.ndarray, ok: np.ndarray) -> None:
+@njit(cache=True, nogil=True, parallel=True)
+def v_in_g2_parallel(a: np.ndarray, ok: np.ndarray) -> None:
     for i in prange(a.shape[0]):
         ok[i] = aff_in_g2(load_fe(a, i, 0), load_fe(a, i, 1))
+
+
+@njit(cache=True, nogil=True)
+def v_in_g2_serial(a: np.ndarray, ok: np.ndarray) -> None:
+    for i in range(a.shape[0]):
+        ok[i] = aff_in_g2(load_fe(a, i, 0), load_fe(a, i, 1))
+
+
+def v_in_g2(a: np.ndarray, ok: np.ndarray) -> None:
+    """Subgroup flags of affine points on the twist (threads only for batches worth waking them for)."""
+    (v_in_g2_parallel if a.shape[0] >= 64 else v_in_g2_serial)(a, ok)
 
 
 G2 = Group("G2", 2, G2_GEN, subgroup_kernel=v_in_g2)

@@ -175,7 +175,7 @@ class Group:
         return a
 
     def scalar_mul(self, p: np.ndarray, scalars: Sequence[int] | np.ndarray) -> np.ndarray:
-        """[k_i] P_i for Jacobian P (n, 3, *E) and plain scalars (ints or (n, 4) uint64 limbs); parallel."""
+        """[k_i] P_i for Jacobian P (n, 3, *E) and plain scalars (ints or (n, 4) uint64 limbs)."""
         a = self._jac(p)
         k = scalars_to_limbs(scalars)
         if k.shape[0] != a.shape[0]:

@@ -56,96 +56,97 @@ SCALAR_BITS = 254
 
 
 @njit(cache=True)
-def reduce_segments(pts: np.ndarray, inf: np.ndarray, seg_start: np.ndarray, seg_len: np.ndarray,
-                    den: np.ndarray, prefix: np.ndarray) -> None:
-    """Sum each segment pts[seg_start[s] : seg_start[s] + seg_len[s]] into pts[seg_start[s]] (affine).
+def _pair_den(src: np.ndarray, inf: np.ndarray, i: int, one: tuple) -> tuple:
+    """(denominator, case) of the affine addition src[i] + src[i + 1].
 
-    ``inf`` flags points at infinity (input and output); ``den`` and ``prefix`` are scratch arrays shaped like
-    ``pts[:, :1]`` with at least len(pts) // 2 rows. On return every seg_len is 1 (or 0 for empty segments).
+    case 0: one side is infinity; 1: chord (den x2 - x1); 2: tangent (den 2 y1); 3: P + (-P) (den 1).
+    """
+    j = i + 1
+    if inf[i] or inf[j]:
+        return one, 0
+    x1 = load_fe(src, i, 0)
+    x2 = load_fe(src, j, 0)
+    if not f_eq(x1, x2):
+        return f_sub(x2, x1), 1
+    y1 = load_fe(src, i, 1)
+    if f_eq(y1, load_fe(src, j, 1)) and not f_is_zero(y1):
+        return f_dbl(y1), 2
+    return one, 3
+
+
+@njit(cache=True)
+def reduce_segments(pts: np.ndarray, inf: np.ndarray, seg_start: np.ndarray, seg_len: np.ndarray,
+                    prefix: np.ndarray) -> tuple:
+    """Sum each segment pts[seg_start[s] : seg_start[s] + seg_len[s]] into its first row (affine).
+
+    ``inf`` flags points at infinity. Rounds add neighbours pairwise, all additions of a round sharing one
+    inversion: a forward pass accumulates the denominators' prefix products (``prefix``, shaped like
+    ``pts[:, :1]`` with len(pts) // 2 + 1 rows), a backward pass peels off each inverse and adds, writing into
+    a second buffer. Returns the buffers ``(points, inf)`` holding the sums (seg_len becomes 1, or 0 if empty).
     """
     nseg = seg_start.shape[0]
+    src, src_inf = pts, inf
+    dst = np.empty_like(pts)
+    dst_inf = np.empty_like(inf)
     if pts.shape[0] == 0:
-        return
+        return src, src_inf
     one = f_one(load_fe(pts, 0, 0))
     while True:
-        # pass 1: denominators of all pairs of this round, and their prefix products
         k = 0
         acc = one
         for s in range(nseg):
             st = seg_start[s]
             for t in range(seg_len[s] // 2):
-                i = st + 2 * t
-                j = i + 1
-                d = one
-                if not (inf[i] or inf[j]):
-                    x1 = load_fe(pts, i, 0)
-                    x2 = load_fe(pts, j, 0)
-                    if not f_eq(x1, x2):
-                        d = f_sub(x2, x1)
-                    else:
-                        y1 = load_fe(pts, i, 1)
-                        if f_eq(y1, load_fe(pts, j, 1)) and not f_is_zero(y1):
-                            d = f_dbl(y1)
+                d, _ = _pair_den(src, src_inf, st + 2 * t, one)
                 store_fe(prefix, k, 0, acc)
-                store_fe(den, k, 0, d)
                 acc = f_mul(acc, d)
                 k += 1
         if k == 0:
-            return
-        # pass 2: one inversion, then every individual inverse
+            return src, src_inf
         inv = f_inv(acc)
-        for m in range(k - 1, -1, -1):
-            d = load_fe(den, m, 0)
-            store_fe(den, m, 0, f_mul(inv, load_fe(prefix, m, 0)))
-            inv = f_mul(inv, d)
-        # pass 3: affine additions, written in place at the front of each segment
-        k = 0
-        for s in range(nseg):
+        for s in range(nseg - 1, -1, -1):
             st = seg_start[s]
             L = seg_len[s]
-            for t in range(L // 2):
-                i = st + 2 * t
-                j = i + 1
-                o = st + t
-                dinv = load_fe(den, k, 0)
-                k += 1
-                if inf[i]:
-                    inf[o] = inf[j]
-                    store_fe(pts, o, 0, load_fe(pts, j, 0))
-                    store_fe(pts, o, 1, load_fe(pts, j, 1))
-                    continue
-                if inf[j]:
-                    inf[o] = False
-                    store_fe(pts, o, 0, load_fe(pts, i, 0))
-                    store_fe(pts, o, 1, load_fe(pts, i, 1))
-                    continue
-                x1 = load_fe(pts, i, 0)
-                y1 = load_fe(pts, i, 1)
-                x2 = load_fe(pts, j, 0)
-                y2 = load_fe(pts, j, 1)
-                if not f_eq(x1, x2):
-                    # chord: lambda = (y2 - y1) / (x2 - x1)
-                    lam = f_mul(f_sub(y2, y1), dinv)
-                elif f_eq(y1, y2) and not f_is_zero(y1):
-                    # tangent: lambda = 3 x1^2 / (2 y1)
-                    x1s = f_sqr(x1)
-                    lam = f_mul(f_add(f_dbl(x1s), x1s), dinv)
-                else:
-                    # P + (-P)
-                    inf[o] = True
-                    continue
-                x3 = f_sub(f_sub(f_sqr(lam), x1), x2)
-                y3 = f_sub(f_mul(lam, f_sub(x1, x3)), y1)
-                inf[o] = False
-                store_fe(pts, o, 0, x3)
-                store_fe(pts, o, 1, y3)
             if L % 2 == 1:
                 last = st + L - 1
                 o = st + L // 2
-                inf[o] = inf[last]
-                store_fe(pts, o, 0, load_fe(pts, last, 0))
-                store_fe(pts, o, 1, load_fe(pts, last, 1))
+                dst_inf[o] = src_inf[last]
+                store_fe(dst, o, 0, load_fe(src, last, 0))
+                store_fe(dst, o, 1, load_fe(src, last, 1))
+            for t in range(L // 2 - 1, -1, -1):
+                i = st + 2 * t
+                j = i + 1
+                o = st + t
+                k -= 1
+                d, case = _pair_den(src, src_inf, i, one)
+                dinv = f_mul(inv, load_fe(prefix, k, 0))
+                inv = f_mul(inv, d)
+                if case == 0:
+                    src_o = j if src_inf[i] else i
+                    dst_inf[o] = src_inf[src_o]
+                    store_fe(dst, o, 0, load_fe(src, src_o, 0))
+                    store_fe(dst, o, 1, load_fe(src, src_o, 1))
+                    continue
+                if case == 3:
+                    dst_inf[o] = True
+                    continue
+                x1 = load_fe(src, i, 0)
+                y1 = load_fe(src, i, 1)
+                x2 = load_fe(src, j, 0)
+                if case == 1:
+                    # chord: lambda = (y2 - y1) / (x2 - x1)
+                    lam = f_mul(f_sub(load_fe(src, j, 1), y1), dinv)
+                else:
+                    # tangent: lambda = 3 x1^2 / (2 y1)
+                    x1s = f_sqr(x1)
+                    lam = f_mul(f_add(f_dbl(x1s), x1s), dinv)
+                x3 = f_sub(f_sub(f_sqr(lam), x1), x2)
+                dst_inf[o] = False
+                store_fe(dst, o, 0, x3)
+                store_fe(dst, o, 1, f_sub(f_mul(lam, f_sub(x1, x3)), y1))
             seg_len[s] = (L + 1) // 2
+        src, dst = dst, src
+        src_inf, dst_inf = dst_inf, src_inf
 
 
 @njit(cache=True)
@@ -204,10 +205,8 @@ def _window_sum(points: np.ndarray, idx: np.ndarray, digits: np.ndarray, w: int,
         y = load_fe(points, p, 1)
         store_fe(pts, pos, 0, x)
         store_fe(pts, pos, 1, f_neg(y) if d < 0 else y)
-    half = total // 2 + 1
-    den = np.empty((half, 1) + points.shape[2:], dtype=np.uint64)
-    prefix = np.empty_like(den)
-    reduce_segments(pts, inf, seg_start, seg_len, den, prefix)
+    prefix = np.empty((total // 2 + 1, 1) + points.shape[2:], dtype=np.uint64)
+    pts, inf = reduce_segments(pts, inf, seg_start, seg_len, prefix)
     # sum_b b * B_b = sum_b (B_nb + ... + B_b), two running sums from the top bucket down
     x0 = load_fe(points, 0, 0)
     running = jac_infinity(x0)
@@ -220,7 +219,23 @@ def _window_sum(points: np.ndarray, idx: np.ndarray, digits: np.ndarray, w: int,
     return acc
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, nogil=True, parallel=True)
+def _all_digits(scalars: np.ndarray, idx: np.ndarray, c: int, digits: np.ndarray) -> None:
+    nwin = digits.shape[1]
+    for t in prange(idx.shape[0]):
+        row = np.int64(t)  # prange indices may be typed uint64: one signature for the callee
+        i = idx[row]
+        signed_digits((scalars[i, 0], scalars[i, 1], scalars[i, 2], scalars[i, 3]), c, nwin, digits, row)
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _all_windows(points: np.ndarray, idx: np.ndarray, digits: np.ndarray, c: int, wins: np.ndarray) -> None:
+    for w in prange(wins.shape[0]):
+        win = np.int64(w)  # prange indices may be typed uint64: one signature for the callee
+        store_jac(wins, win, _window_sum(points, idx, digits, win, c))
+
+
+@njit(cache=True, nogil=True)
 def msm_kernel(points: np.ndarray, scalars: np.ndarray, c: int, out: np.ndarray) -> None:
     """out[0] = sum_i scalars[i] * points[i] (Jacobian); see the module docstring."""
     n = points.shape[0]
@@ -256,12 +271,9 @@ def msm_kernel(points: np.ndarray, scalars: np.ndarray, c: int, out: np.ndarray)
     if n_gen > 0:
         nwin = SCALAR_BITS // c + 1
         digits = np.empty((n_gen, nwin), dtype=np.int32)
-        for t in prange(n_gen):
-            i = idx[t]
-            signed_digits((scalars[i, 0], scalars[i, 1], scalars[i, 2], scalars[i, 3]), c, nwin, digits, t)
+        _all_digits(scalars, idx, c, digits)
         wins = np.empty((nwin, 3) + points.shape[2:], dtype=np.uint64)
-        for w in prange(nwin):
-            store_jac(wins, w, _window_sum(points, idx, digits, w, c))
+        _all_windows(points, idx, digits, c, wins)
         # Horner over windows: result = sum_w 2^(c w) W_w
         for w in range(nwin - 1, -1, -1):
             for _ in range(c):
@@ -271,9 +283,8 @@ def msm_kernel(points: np.ndarray, scalars: np.ndarray, c: int, out: np.ndarray)
         inf = np.zeros(n_one, dtype=np.bool_)
         seg_start = np.zeros(1, dtype=np.int64)
         seg_len = np.full(1, n_one, dtype=np.int64)
-        den = np.empty((n_one // 2 + 1, 1) + points.shape[2:], dtype=np.uint64)
-        prefix = np.empty_like(den)
-        reduce_segments(ones, inf, seg_start, seg_len, den, prefix)
+        prefix = np.empty((n_one // 2 + 1, 1) + points.shape[2:], dtype=np.uint64)
+        ones, inf = reduce_segments(ones, inf, seg_start, seg_len, prefix)
         if not inf[0]:
             result = jac_add_aff(result, load_fe(ones, 0, 0), load_fe(ones, 0, 1))
     store_jac(out, 0, result)
@@ -316,9 +327,10 @@ def msm(points: np.ndarray, scalars: np.ndarray, window: int | None = None, chec
         out[0, 1].reshape(-1, 4)[0] = FQ.one
         return out
     c = window or choose_window(pts.shape[0])
+    if not 1 <= c <= 24:
+        raise ValueError(f"MSM window must be between 1 and 24 bits, got {c}")
     msm_kernel(pts, ks, c, out)
     return out
-
 
 
 def _scalars_ok(ks: np.ndarray) -> bool:

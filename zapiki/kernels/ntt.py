@@ -39,13 +39,13 @@ def root_of_unity(log_n: int) -> int:
     return pow(OMEGA_2_28, 1 << (MAX_LOG_N - log_n), MOD_R)
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, nogil=True)
 def powers_into(base: tuple, start: tuple, out: np.ndarray) -> None:
-    """out[j] = start * base^j (Montgomery), computed in parallel chunks."""
+    """out[j] = start * base^j (Montgomery), in chunks that each start from a fresh power."""
     n = out.shape[0]
     chunk = 4096
     nchunks = (n + chunk - 1) // chunk
-    for c in prange(nchunks):
+    for c in range(nchunks):
         lo = c * chunk
         hi = min(n, lo + chunk)
         e = np.empty(1, dtype=np.uint64)
@@ -56,25 +56,25 @@ def powers_into(base: tuple, start: tuple, out: np.ndarray) -> None:
             acc = fr_mul(acc, base)
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, nogil=True)
 def mul_rows_into(a: np.ndarray, b: np.ndarray) -> None:
     """a[j] *= b[j]."""
-    for j in prange(a.shape[0]):
+    for j in range(a.shape[0]):
         store(a, j, fr_mul(load(a, j), load(b, j)))
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, nogil=True)
 def scale_into(a: np.ndarray, s: tuple) -> None:
     """a[j] *= s."""
-    for j in prange(a.shape[0]):
+    for j in range(a.shape[0]):
         store(a, j, fr_mul(load(a, j), s))
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, nogil=True)
 def bit_reverse(a: np.ndarray, log_n: int) -> None:
     """In-place bit-reversal permutation of the rows of a."""
     n = a.shape[0]
-    for i in prange(n):
+    for i in range(n):
         r = 0
         for b in range(log_n):
             r = (r << 1) | ((i >> b) & 1)
@@ -98,41 +98,47 @@ def _butterflies(a: np.ndarray, tw: np.ndarray, lo: int, hi: int, m: int, stride
             store(a, i2, fr_sub(u, v))
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, nogil=True, parallel=True)
 def ntt_in_place(a: np.ndarray, tw: np.ndarray, log_n: int) -> None:
     """Forward transform in place; tw[j] = omega^j for j < n/2.
 
-    The first stages run block by block (a block of 2^10 rows stays in cache), one block per thread; the
-    later stages split their n/2 butterflies across threads.
+    The first stages run block by block (a block of 2^10 rows stays in cache), blocks spread over threads;
+    the later stages run column group by column group, groups spread over threads.
     """
     n = a.shape[0]
     bit_reverse(a, log_n)
     log_b = min(log_n, 10)
     bsize = 1 << log_b
     for blk in prange(n >> log_b):
-        lo = blk * bsize
+        lo = np.int64(blk) * bsize
         m = 1
         while m < bsize:
             _butterflies(a, tw, lo, lo + bsize, m, n // (2 * m))
             m *= 2
-    half = n // 2
-    log_m = log_b
-    while log_m < log_n:
-        m = 1 << log_m
-        stride = n >> (log_m + 1)
-        mask = m - 1
-        for k in prange(half):
-            j = k & mask
-            i1 = ((k >> log_m) << (log_m + 1)) + j
-            i2 = i1 + m
-            u = load(a, i1)
-            v = fr_mul(load(a, i2), load(tw, j * stride))
-            store(a, i1, fr_add(u, v))
-            store(a, i2, fr_sub(u, v))
-        log_m += 1
+    # Later stages: a butterfly joins rows i and i + m with m a multiple of the block size, so the rows with
+    # the same residue modulo the block size form independent columns; each thread takes a group of
+    # adjacent columns through all the remaining stages (one parallel region, no barrier per stage).
+    ncols = 64 if bsize >= 64 else bsize
+    for grp in prange(bsize // ncols):
+        c0 = grp * ncols
+        log_m = log_b
+        while log_m < log_n:
+            m = 1 << log_m
+            stride = n >> (log_m + 1)
+            for start in range(0, n, 2 * m):
+                for q in range(0, m, bsize):
+                    for jj in range(c0, c0 + ncols):
+                        j = q + jj
+                        i1 = start + j
+                        i2 = i1 + m
+                        u = load(a, i1)
+                        v = fr_mul(load(a, i2), load(tw, j * stride))
+                        store(a, i1, fr_add(u, v))
+                        store(a, i2, fr_sub(u, v))
+            log_m += 1
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def reverse_tail(a: np.ndarray) -> None:
     """a[1:] reversed in place: turns a forward transform into an inverse one (up to 1/n)."""
     i = 1
