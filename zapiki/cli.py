@@ -155,5 +155,11 @@ def run() -> None:  # the console script
         sys.exit(2)
 
 
+from zapiki.cli_groth16 import groth16, wtns, zkey  # noqa: E402
+
+for _group in (groth16, wtns, zkey):
+    main.add_command(_group)
+
+
 if __name__ == "__main__":
     run()

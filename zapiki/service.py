@@ -82,7 +82,8 @@ class ZapikiService:
             blobs = self._circuit_blobs.get(job.circuit_id)
             if blobs is None:
                 c = self.circuits.get(job.circuit_id)
-                blobs = {k: c[f"{k}_sha256"] for k in ("wasm", "zkey") if c.get(f"{k}_sha256")}
+                # the r1cs, when the circuit has one, lets the prover name the first unsatisfied constraint
+                blobs = {k: c[f"{k}_sha256"] for k in ("wasm", "zkey", "r1cs") if c.get(f"{k}_sha256")}
                 self._circuit_blobs[job.circuit_id] = blobs
             for name, sha in blobs.items():
                 wanted[name] = (sha, lambda sha=sha: self.circuits.blob(sha))
@@ -212,19 +213,15 @@ class ZapikiService:
             raise InputError("the circuit's .wasm is required")
         if (zkey is None) == (r1cs is None):
             raise InputError("send exactly one of: a .zkey (proving key), or a .r1cs (development setup)")
-        calc = WitnessCalculator(wasm)  # raises FormatError for a file that is not circom's witness wasm
+        WitnessCalculator(wasm)  # raises FormatError for a file that is not circom's witness wasm
         if zkey is None:
             zkey, vkey = groth16.dev_setup(r1cs)
             info = {"setup": "development (single party, not a ceremony)"}
         else:
             vkey = groth16.export_vkey(zkey)
             info = {"setup": "provided"}
-        info.update(groth16.circuit_info(zkey))
-        if info.get("n_vars") is not None and calc.witness_size != info["n_vars"]:
-            raise InputError(
-                f"the wasm computes {calc.witness_size} signals but the proving key expects {info['n_vars']}: "
-                "they are not of the same circuit"
-            )
+        # FormatError (an input error) when the wasm, the key and the r1cs are not of one circuit
+        info.update(groth16.circuit_info(r1cs=r1cs, zkey=zkey, wasm=wasm))
         return self.circuits.create(
             user_id,
             name.strip(),
@@ -268,7 +265,7 @@ class ZapikiService:
 
             try:
                 zkey, vkey = groth16.dev_setup(r1cs)
-                info = {**circuit["info"], **groth16.circuit_info(zkey)}
+                info = {**circuit["info"], **groth16.circuit_info(r1cs=r1cs, zkey=zkey, wasm=wasm)}
                 self.circuits.update(
                     circuit["id"],
                     zkey_sha256=self.circuits.put_blob(zkey),

@@ -225,6 +225,8 @@ def test_openapi_document_is_served_without_a_key_and_lists_every_route(api):
         "/api/v1/jobs/{id}/retry",
         "/api/v1/verify",
         "/api/v1/stats",
+        "/api/v1/circuits",
+        "/api/v1/circuits/{id}",
     }
     systems = {v["properties"]["proof_system"]["const"] for v in doc["components"]["schemas"]["ProofRequest"]["anyOf"]}
     # every registered system, each with the input it accepts

@@ -29,12 +29,10 @@ def test_the_served_openapi_document_holds_for_generated_requests(db_url, make_s
     service = make_service(db_url, client=None)
     _, key = service.keys.create_key("schemathesis@example.com", tier="enterprise")
     server = serve(service)
-    cmd = [
+    base = [
         _schemathesis(),
         "run",
         f"{server.url}/api/v1/openapi.json",
-        "--checks",
-        "all",
         "--seed",
         str(SEED),
         "--max-examples",
@@ -46,9 +44,34 @@ def test_the_served_openapi_document_holds_for_generated_requests(db_url, make_s
         "--header",
         f"X-API-Key: {key}",
     ]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    # Every operation with every check, except the circuit upload ...
+    output = _run([*base, "--checks", "all", "--exclude-operation-id", "createCircuit"], tmp_path)
+    assert "Tested: 15" in output  # every operation but the document itself and the upload was exercised
+    assert service.proofs.list_proofs(None), "no request created a proof: the run tested nothing real"
+    # ... which gets every check but "schema-valid data is accepted": any bytes fit the schema's `binary`
+    # files, but only a real circom wasm and proving key are a circuit (those are tested in test_circuits_e2e).
+    output = _run(
+        [
+            *base,
+            "--checks",
+            "all",
+            "--exclude-checks",
+            "positive_data_acceptance",
+            "--phases",
+            "examples,coverage,fuzzing",
+            "--include-operation-id",
+            "createCircuit",
+        ],
+        tmp_path,
+    )
+    assert "Tested: 1" in output
+
+
+def _run(cmd, cwd):
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=cwd)
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, output[-8000:]
-    assert "No issues found" in output, output[-4000:]
-    assert "Tested: 12" in output  # every operation but the document itself was exercised
-    assert service.proofs.list_proofs(None), "no request created a proof: the run tested nothing real"
+    summary = [line for line in output.splitlines() if line.startswith("=====")][-1]
+    # "No issues found", or only warnings (e.g. that GET /circuits/{id} mostly met unknown ids): no failures
+    assert "No issues found" in summary or ("failure" not in summary and "error" not in summary), output[-4000:]
+    return output

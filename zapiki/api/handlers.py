@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -32,6 +33,26 @@ HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 4
 
 def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not valid JSON")
+
+
+_JSON_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def _raw_depth_ok(raw: bytes, limit: int) -> bool:
+    """True when the JSON text `raw` nests no deeper than `limit`, checked on the bytes before parsing: the C
+    parser recurses once per level, and a deep enough body would overflow a thread's stack."""
+    if raw.count(b"[") + raw.count(b"{") <= limit:
+        return True
+    depth = 0
+    for match in _JSON_TOKENS.finditer(raw):
+        token = match.group()
+        if token in (b"[", b"{"):
+            depth += 1
+            if depth > limit:
+                return False
+        elif token in (b"]", b"}"):
+            depth -= 1
+    return True
 
 
 def _json_depth_ok(value: Any, limit: int) -> bool:  # noqa: ANN401
@@ -163,8 +184,11 @@ class BaseHandler(tornado.web.RequestHandler):
 
     def json_body(self) -> dict[str, Any]:
         """The body as a JSON object: strict JSON (no NaN/Infinity, valid Unicode), nested at most 64 deep."""
+        raw = self.request.body or b""
+        if not _raw_depth_ok(raw, MAX_JSON_DEPTH):
+            raise ApiError(400, "bad_json", f"request body is nested deeper than {MAX_JSON_DEPTH} levels")
         try:
-            body = json.loads(self.request.body or b"", parse_constant=_reject_constant)
+            body = json.loads(raw, parse_constant=_reject_constant)
             # lone surrogates ("\ud800") parse but are not text: nothing downstream can encode them
             json.dumps(body, ensure_ascii=False).encode("utf-8")
         except RecursionError:

@@ -73,6 +73,24 @@ def _id(name: str) -> dict[str, Any]:
 
 
 SCHEMAS: dict[str, Any] = {
+    "Circuit": {
+        "type": "object",
+        "required": ["id", "name", "proof_system", "is_public", "status", "created_at"],
+        "properties": {
+            "id": {"type": "string"},
+            "name": {"type": "string"},
+            "proof_system": {"type": "string"},
+            "is_public": {"type": "boolean"},
+            "status": {"type": "string", "enum": ["ready", "setting_up", "failed"]},
+            "wasm_sha256": {"type": ["string", "null"]},
+            "zkey_sha256": {"type": ["string", "null"]},
+            "r1cs_sha256": {"type": ["string", "null"]},
+            "verification_key": {"type": ["object", "null"]},
+            "info": {"type": ["object", "null"]},
+            "error_message": {"type": ["string", "null"]},
+            "created_at": {"type": "string", "format": "date-time"},
+        },
+    },
     "Error": {
         "type": "object",
         "required": ["error"],
@@ -473,6 +491,66 @@ def spec(settings: Settings | None = None, max_body_bytes: int | None = None) ->
                     },
                 }
             },
+            "/api/v1/circuits": {
+                "post": {
+                    "summary": "Upload a circom circuit: wasm + zkey (201), or wasm + r1cs for a development setup "
+                    "that runs in the background (202; single party, not a ceremony)",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "multipart/form-data": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["name", "wasm"],
+                                    "properties": {
+                                        "name": {"type": "string", "minLength": 1, "maxLength": 200},
+                                        "is_public": {"type": "string", "enum": ["true", "false"]},
+                                        "wasm": {"type": "string", "format": "binary"},
+                                        "zkey": {"type": "string", "format": "binary"},
+                                        "r1cs": {"type": "string", "format": "binary"},
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "201": _json(_ref("Circuit"), "Circuit registered"),
+                        "202": _json(_ref("Circuit"), "Circuit registered; its setup is running"),
+                        **_errors(400, 413, 415, 422, *COMMON),
+                    },
+                },
+                "get": {
+                    "summary": "List your circuits and public ones",
+                    "parameters": PAGING,
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "required": ["circuits", "limit", "offset"],
+                                "properties": {
+                                    "circuits": {"type": "array", "items": _ref("Circuit")},
+                                    "limit": {"type": "integer"},
+                                    "offset": {"type": "integer"},
+                                },
+                            },
+                            "Circuits",
+                        ),
+                        **_errors(400, 422, *COMMON),
+                    },
+                },
+            },
+            "/api/v1/circuits/{id}": {
+                "get": {
+                    "summary": "One circuit, with its verification key",
+                    "parameters": [_id("id")],
+                    "responses": {"200": _json(_ref("Circuit"), "The circuit"), **_errors(400, 404, *COMMON)},
+                },
+                "delete": {
+                    "summary": "Delete your circuit (not while jobs still need it)",
+                    "parameters": [_id("id")],
+                    "responses": {"204": {"description": "Deleted"}, **_errors(400, 404, 409, *COMMON)},
+                },
+            },
             "/api/v1/stats": {
                 "get": {
                     "summary": "Queues, in flight, retrying, failed, processing times, success rate, workers",
@@ -513,4 +591,8 @@ OPERATION_IDS = {
     ("post", "/api/v1/jobs/{id}/retry"): "retryJob",
     ("post", "/api/v1/verify"): "verifyProof",
     ("get", "/api/v1/stats"): "getStats",
+    ("post", "/api/v1/circuits"): "createCircuit",
+    ("get", "/api/v1/circuits"): "listCircuits",
+    ("get", "/api/v1/circuits/{id}"): "getCircuit",
+    ("delete", "/api/v1/circuits/{id}"): "deleteCircuit",
 }

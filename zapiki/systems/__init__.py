@@ -43,8 +43,9 @@ def _load() -> None:
         return
     from zapiki.systems.commitment import CommitmentSystem
     from zapiki.systems.diagnostic import DiagnosticSystem
+    from zapiki.systems.groth16.system import Groth16System
 
-    for cls in (CommitmentSystem, DiagnosticSystem):
+    for cls in (CommitmentSystem, DiagnosticSystem, Groth16System):
         _registry.setdefault(cls.name, cls())
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         if ep.name in _registry:

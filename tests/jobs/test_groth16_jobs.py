@@ -1,0 +1,103 @@
+"""Groth16 as a job: a registered circuit (stored once by content hash), proofs computed on the cluster from an
+input JSON, the proving key shipped to each worker once, results in snarkjs's shape and accepted by snarkjs."""
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from zapiki.client import Zapiki
+from zapiki.errors import InputError, JobFailed, NotFound
+from zapiki.service import ZapikiService
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "groth16"
+SNARKJS = Path(__file__).resolve().parents[2] / ".ci" / "node" / "node_modules" / ".bin" / "snarkjs"
+
+
+def _snarkjs_verify(tmp_path, vkey, public, proof):
+    exe = os.environ.get("ZAPIKI_SNARKJS") or (str(SNARKJS) if SNARKJS.exists() else None)
+    if exe is None or shutil.which("node") is None:
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail("snarkjs is not installed (.ci/run installs it with npm)")
+        pytest.skip("snarkjs not installed")
+    for name, obj in (("vk.json", vkey), ("public.json", public), ("proof.json", proof)):
+        (tmp_path / name).write_text(json.dumps(obj))
+    done = subprocess.run(
+        [exe, "groth16", "verify", "vk.json", "public.json", "proof.json"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    return done.returncode == 0 and "OK" in done.stdout
+
+
+@pytest.fixture
+def zk(sqlite_url, cluster, settings):
+    client = Zapiki(ZapikiService.open(sqlite_url, cluster, settings), cluster)
+    yield client
+    client.service.close()
+
+
+def test_groth16_jobs_prove_on_the_cluster_and_snarkjs_accepts_them(zk, cluster, tmp_path):
+    fx = FIXTURES / "poseidon_chain_8"
+    circuit = zk.register_circuit("chain8", wasm=fx / "circuit.wasm", zkey=fx / "circuit.zkey")
+    assert circuit["verification_key"] == json.loads((fx / "verification_key.json").read_text())
+    assert circuit["info"]["n_constraints"] if "n_constraints" in circuit["info"] else circuit["info"]["n_vars"]
+    inputs = json.loads((fx / "input.json").read_text())
+    jobs = [zk.submit("groth16", inputs, circuit="chain8", priority=p) for p in ("high", "normal", "low")]
+    results = [job.result(timeout=300) for job in jobs]
+    expected_public = json.loads((fx / "public.json").read_text())
+    for result in results:
+        assert result["public_signals"] == expected_public
+        assert set(result["proof"]) >= {"pi_a", "pi_b", "pi_c", "protocol", "curve"}
+        assert zk.verify("groth16", result)
+    assert _snarkjs_verify(tmp_path, circuit["verification_key"], results[0]["public_signals"], results[0]["proof"])
+    # The wasm and the proving key went to the cluster once (one scatter each), whatever the number of jobs,
+    # and every worker keeps one cached copy on its disk.
+    scattered = zk.service.dispatcher._scattered
+    assert set(scattered) == {circuit["wasm_sha256"], circuit["zkey_sha256"]}
+    cached = cluster.run(
+        lambda: sorted(p.name for p in __import__("zapiki.jobs.worker").jobs.worker._cache_dir().iterdir())
+    )
+    for names in cached.values():
+        assert circuit["zkey_sha256"] in names
+
+
+def test_groth16_input_errors_fail_at_once_with_circoms_message(zk):
+    fx = FIXTURES / "multiplier"
+    circuit = zk.register_circuit("mult", wasm=fx / "circuit.wasm", zkey=fx / "circuit.zkey")
+    job = zk.submit("groth16", {"a": 3}, circuit=circuit["id"])  # "b" is missing
+    with pytest.raises(JobFailed) as failed:
+        job.result(timeout=300)
+    info = job.info()
+    assert info["retry_count"] == 0 and info["runs"] == 1
+    assert "signal" in str(failed.value).lower() or "input" in str(failed.value).lower()
+
+
+def test_groth16_needs_a_known_circuit(zk):
+    with pytest.raises(InputError, match="circuit"):
+        zk.submit("groth16", {"a": 1, "b": 2})
+    with pytest.raises(NotFound):
+        zk.submit("groth16", {"a": 1, "b": 2}, circuit="no-such-circuit")
+
+
+def test_a_wasm_and_a_key_of_different_circuits_are_refused(zk):
+    with pytest.raises(InputError):
+        zk.register_circuit(
+            "mixed", wasm=FIXTURES / "multiplier" / "circuit.wasm", zkey=FIXTURES / "poseidon_chain_8" / "circuit.zkey"
+        )
+
+
+def test_development_setup_from_r1cs_then_prove(zk):
+    fx = FIXTURES / "multiplier"
+    circuit = zk.register_circuit("mult-dev", wasm=fx / "circuit.wasm", r1cs=fx / "circuit.r1cs")
+    assert "not a ceremony" in circuit["info"]["setup"]
+    result = zk.prove("groth16", {"a": 3, "b": 11}, circuit="mult-dev", timeout=300)
+    assert result["public_signals"] == ["33"]
+    assert zk.verify("groth16", result)
+    other = json.loads((fx / "verification_key.json").read_text())
+    assert not zk.verify("groth16", result["proof"], result["public_signals"], other)  # a different setup

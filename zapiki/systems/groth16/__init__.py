@@ -1,0 +1,108 @@
+"""Groth16 on BN254, compatible with circom 2 and snarkjs 0.7: prover, verifier, development setup.
+
+Stages, one module each: :mod:`.keys` (the parsed proving key and its per-process cache), :mod:`.witness_map`
+(A/B/C evaluations, odd-coset NTTs, h), :mod:`.prover`, :mod:`.verifier`, :mod:`.setup` (single-party
+development setup, NOT a ceremony) and :mod:`.system` (the job platform's ``groth16`` system).
+
+Helpers for the platform: :func:`dev_setup`, :func:`export_vkey`, :func:`circuit_info`.
+
+Example (run from the repository root; the first run compiles the numba kernels):
+
+>>> from pathlib import Path
+>>> from zapiki.formats import read_wtns
+>>> fx = Path("tests/fixtures/groth16/multiplier")
+>>> info = circuit_info(r1cs=(fx / "circuit.r1cs").read_bytes(), zkey=(fx / "circuit.zkey").read_bytes())
+>>> info["n_constraints"], info["n_public"], info["domain_size"]
+(1, 1, 4)
+>>> zkey_bytes, vkey = dev_setup((fx / "circuit.r1cs").read_bytes())   # development only, not a ceremony
+>>> out = prove(load_proving_key(zkey_bytes), read_wtns(fx / "witness.wtns").values)
+>>> out.public_json()
+['33']
+>>> verify(vkey, out.public_json(), out.proof_json())
+True
+>>> verify(vkey, ["34"], out.proof_json())
+False
+>>> export_vkey(zkey_bytes) == vkey
+True
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from zapiki.formats import read_r1cs, read_zkey
+
+from .keys import ProvingKey, clear_cache, load_proving_key
+from .prover import Proof, check_constraints, prove
+from .setup import run_dev_setup, snarkjs_alphabeta, vkey_of
+from .system import Groth16System, witness_calculator
+from .verifier import verify, verify_parsed
+
+__all__ = [
+    "Groth16System",
+    "Proof",
+    "ProvingKey",
+    "check_constraints",
+    "circuit_info",
+    "clear_cache",
+    "dev_setup",
+    "export_vkey",
+    "load_proving_key",
+    "prove",
+    "snarkjs_alphabeta",
+    "verify",
+    "verify_parsed",
+    "witness_calculator",
+]
+
+Source = bytes | bytearray | memoryview | str | os.PathLike
+
+
+def dev_setup(r1cs: Source) -> tuple[bytes, dict]:
+    """``(zkey_bytes, verification_key_dict)`` from ``.r1cs`` bytes or a path.
+
+    Single-party DEVELOPMENT setup, NOT a ceremony: the toxic waste comes from ``os.urandom`` and is discarded,
+    but the process that ran it could have kept it and forged proofs.
+    """
+    res = run_dev_setup(r1cs)
+    return res.zkey_bytes, res.vkey
+
+
+def export_vkey(zkey: Source) -> dict:
+    """``verification_key.json`` of a ``.zkey`` (bytes or path), as ``snarkjs zkey export verificationkey``."""
+    return vkey_of(read_zkey(zkey))
+
+
+def circuit_info(r1cs: Source | None = None, zkey: Source | None = None, wasm: Source | None = None) -> dict[str, Any]:
+    """Sizes of a circuit from any of its files (``.r1cs``, ``.zkey``, ``.wasm``; bytes or paths).
+
+    Keys present depending on the files given: ``n_constraints``, ``n_wires``, ``n_public``, ``n_pub_out``,
+    ``n_pub_in``, ``n_prv_in``, ``n_labels`` (r1cs); ``n_vars``, ``n_public``, ``domain_size`` (zkey);
+    ``witness_size``, ``input_size`` (wasm). A ``FormatError`` is raised when the files disagree.
+    """
+    info: dict[str, Any] = {}
+    if r1cs is not None:
+        rc = read_r1cs(r1cs)
+        info.update(
+            n_constraints=rc.n_constraints, n_wires=rc.n_wires, n_public=rc.n_public, n_pub_out=rc.n_pub_out,
+            n_pub_in=rc.n_pub_in, n_prv_in=rc.n_prv_in, n_labels=rc.n_labels,
+        )  # fmt: skip
+    if zkey is not None:
+        zk = read_zkey(zkey)
+        _agree(info, "n_public", zk.n_public, "zkey")
+        _agree(info, "n_wires", zk.n_vars, "zkey")
+        info.update(n_vars=zk.n_vars, n_public=zk.n_public, domain_size=zk.domain_size, zkey_sha256=zk.sha256)
+    if wasm is not None:
+        calc = witness_calculator(wasm if isinstance(wasm, bytes | bytearray | memoryview) else os.fspath(wasm))
+        _agree(info, "n_wires", calc.witness_size, "wasm")
+        _agree(info, "n_vars", calc.witness_size, "wasm")
+        info.update(witness_size=calc.witness_size, input_size=calc.input_size)
+    return info
+
+
+def _agree(info: dict[str, Any], key: str, value: int, what: str) -> None:
+    from zapiki.errors import FormatError
+
+    if key in info and info[key] != value:
+        raise FormatError(f"the {what} does not belong to this circuit: {key} is {value}, expected {info[key]}")

@@ -1,0 +1,128 @@
+"""The proving key, parsed once into the arrays the prover works on, and a per-process cache by sha256.
+
+A :class:`ProvingKey` wraps a :class:`~zapiki.formats.ZKey` (points as Montgomery limb arrays, exactly the
+file's bytes) and adds the coefficient table regrouped for the witness map: per matrix (A, B), the terms
+sorted by constraint row with CSR row pointers, so every row's sum is independent (parallel over rows).
+
+The key's bulk points (A, B1, B2, C, H) are not checked to lie on the curve: that would cost more than a proof
+and a corrupt point only yields a proof that fails verification. The six header points are checked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from zapiki.errors import FormatError
+from zapiki.formats import ZKey, read_zkey
+from zapiki.kernels import g1, g2
+
+__all__ = ["ProvingKey", "clear_cache", "load_proving_key", "proving_key_from_zkey"]
+
+
+@dataclass(frozen=True, eq=False)
+class ProvingKey:
+    """A parsed Groth16 proving key ready for the witness map and the MSMs."""
+
+    zkey: ZKey
+    #: Per matrix m in (0 = A, 1 = B): CSR row pointers ``(domain_size + 1,)`` int64.
+    row_ptr: tuple[np.ndarray, np.ndarray]
+    #: Per matrix: signal index of each term, int64, sorted by row.
+    signal: tuple[np.ndarray, np.ndarray]
+    #: Per matrix: coefficient value ``v * R^2 mod r`` as ``(n, 4)`` uint64 limbs, sorted by row.
+    value: tuple[np.ndarray, np.ndarray]
+
+    @property
+    def sha256(self) -> str:
+        return self.zkey.sha256
+
+    @property
+    def n_vars(self) -> int:
+        return self.zkey.n_vars
+
+    @property
+    def n_public(self) -> int:
+        return self.zkey.n_public
+
+    @property
+    def domain_size(self) -> int:
+        return self.zkey.domain_size
+
+
+def proving_key_from_zkey(zkey: ZKey) -> ProvingKey:
+    """Regroup a parsed key's coefficients by matrix and row; check its header points."""
+    for name in ("alpha1", "beta1", "delta1"):
+        if not g1.on_curve(getattr(zkey, name)).all():
+            raise FormatError(f"zkey: {name} is not a point of G1")
+    for name in ("beta2", "gamma2", "delta2"):
+        if not g2.in_subgroup(getattr(zkey, name)).all():
+            raise FormatError(f"zkey: {name} is not a point of G2")
+    coeffs = zkey.coeffs
+    matrix = np.asarray(coeffs["matrix"])
+    rows = np.asarray(coeffs["row"]).astype(np.int64)
+    ptrs, sigs, vals = [], [], []
+    for m in (0, 1):
+        sel = np.flatnonzero(matrix == m)
+        order = sel[np.argsort(rows[sel], kind="stable")]
+        counts = np.bincount(rows[order], minlength=zkey.domain_size)
+        ptr = np.zeros(zkey.domain_size + 1, dtype=np.int64)
+        np.cumsum(counts, out=ptr[1:])
+        ptrs.append(ptr)
+        sigs.append(np.ascontiguousarray(coeffs["signal"][order], dtype=np.int64))
+        vals.append(np.ascontiguousarray(coeffs["value"][order], dtype=np.uint64))
+    return ProvingKey(zkey=zkey, row_ptr=(ptrs[0], ptrs[1]), signal=(sigs[0], sigs[1]), value=(vals[0], vals[1]))
+
+
+_CACHE: OrderedDict[str, ProvingKey] = OrderedDict()
+_STAMPS: dict[tuple, str] = {}  # (path, mtime, size, inode) -> sha256 of a file already read
+_CACHE_LOCK = threading.Lock()
+#: Parsed keys kept per process (a 2^16 key is ~100 MB of arrays).
+CACHE_SIZE = 4
+
+
+def load_proving_key(source: str | Path | bytes | bytearray | memoryview) -> ProvingKey:
+    """The parsed key for a ``.zkey`` path or its bytes, parsed once per process (cache keyed by sha256; a path
+    whose size, mtime and inode are unchanged is not even read again)."""
+    stamp = None
+    if isinstance(source, str | Path):
+        try:
+            st = os.stat(source)
+            stamp = (os.path.abspath(source), st.st_mtime_ns, st.st_size, st.st_ino)
+            with _CACHE_LOCK:  # a file seen before, unchanged: no need to read and hash it again
+                digest = _STAMPS.get(stamp)
+                hit = _CACHE.get(digest) if digest else None
+                if hit is not None:
+                    _CACHE.move_to_end(digest)
+                    return hit
+            data = Path(source).read_bytes()
+        except OSError as exc:
+            raise FormatError(f"cannot read zkey {str(source)!r}: {exc.strerror or exc}") from exc
+    else:
+        data = source
+    digest = hashlib.sha256(data).hexdigest()
+    with _CACHE_LOCK:
+        if stamp is not None:
+            _STAMPS[stamp] = digest
+        hit = _CACHE.get(digest)
+        if hit is not None:
+            _CACHE.move_to_end(digest)
+            return hit
+    pk = proving_key_from_zkey(read_zkey(data))
+    with _CACHE_LOCK:
+        _CACHE[digest] = pk
+        while len(_CACHE) > CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return pk
+
+
+def clear_cache() -> None:
+    """Forget every cached key."""
+    with _CACHE_LOCK:
+        _CACHE.clear()
+        _STAMPS.clear()

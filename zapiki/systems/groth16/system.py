@@ -1,0 +1,120 @@
+"""``groth16``: the job platform's Groth16 system (circom wasm witness + snarkjs-compatible proof).
+
+The platform puts local file paths in ``ctx.resources["wasm"]`` and ``ctx.resources["zkey"]`` (and optionally
+``ctx.resources["r1cs"]``, used to name the first failing constraint). Witness calculators are cached per wasm
+sha256 and parsed proving keys per zkey sha256, so a long-lived prover process parses a key once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, ClassVar
+
+from zapiki.errors import FormatError, InputError
+from zapiki.formats import read_r1cs
+from zapiki.systems.base import Capabilities, ProofOutput, ProveContext
+from zapiki.witness import WitnessCalculator, normalize_inputs
+
+from .keys import load_proving_key
+from .prover import prove
+from .setup import vkey_of
+from .verifier import verify
+
+__all__ = ["Groth16System", "witness_calculator"]
+
+_CALCS: dict[str, WitnessCalculator] = {}
+_VKEYS: dict[str, dict] = {}
+_LOCK = threading.Lock()
+
+
+def _read(path: Any, what: str) -> bytes:  # noqa: ANN401
+    if not isinstance(path, str | Path):
+        raise InputError(f"groth16: the circuit's {what} file is missing (resource {what!r} not given)")
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise FormatError(f"cannot read {what} {str(path)!r}: {exc.strerror or exc}") from exc
+
+
+def witness_calculator(wasm: bytes | str | Path) -> WitnessCalculator:
+    """The (cached, per wasm sha256) witness calculator of a circuit's ``.wasm`` bytes or path."""
+    data = _read(wasm, "wasm") if isinstance(wasm, str | Path) else bytes(wasm)
+    digest = hashlib.sha256(data).hexdigest()
+    with _LOCK:
+        calc = _CALCS.get(digest)
+    if calc is None:
+        calc = WitnessCalculator(data)
+        with _LOCK:
+            _CALCS[digest] = calc
+    return calc
+
+
+def _check_values(value: Any, where: str, depth: int = 0) -> None:  # noqa: ANN401
+    if isinstance(value, list):
+        if depth > 32:
+            raise InputError(f"input {where}: arrays nested too deeply")
+        for i, item in enumerate(value):
+            _check_values(item, f"{where}[{i}]", depth + 1)
+    elif isinstance(value, bool) or not isinstance(value, int | str):
+        raise InputError(f"input {where}: expected an integer or a decimal/hex string, got {type(value).__name__}")
+
+
+class Groth16System:
+    """Groth16 proofs of circom circuits, verifiable with ``snarkjs groth16 verify``.
+
+    >>> Groth16System().prepare_input({"a": 3, "b": ["0x0b"]}, {})
+    {'a': '3', 'b': ['11']}
+    """
+
+    name: ClassVar[str] = "groth16"
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        async_only=True, isolated=True, typical_ms=2000.0, setup_required=True, uses_kernels=True,
+        features=("circom", "snarkjs"),
+    )  # fmt: skip
+
+    def prepare_input(self, data: Any, options: dict[str, Any]) -> dict[str, Any]:  # noqa: ANN401
+        """Check ``data`` is an object of input signals (ints, decimal/hex strings, nested lists of those);
+        returns it with every value as a decimal string (JSON-safe), nesting kept."""
+        if not isinstance(data, Mapping):
+            raise InputError(f"groth16 input must be a JSON object of input signals, not {type(data).__name__}")
+        for name, value in data.items():
+            if not isinstance(name, str) or not name:
+                raise InputError(f"input signal names must be non-empty strings, got {name!r}")
+            _check_values(value, repr(name))
+        normalize_inputs(data)  # range and syntax check (WitnessError names the value)
+        return {name: _normalise(value) for name, value in data.items()}
+
+    def generate(self, data: Any, ctx: ProveContext) -> ProofOutput:  # noqa: ANN401
+        """Witness from ``ctx.resources["wasm"]``, proof with ``ctx.resources["zkey"]``."""
+        calc = witness_calculator(ctx.resources.get("wasm"))
+        ctx.check_deadline()
+        witness = calc.calculate(data)
+        ctx.check_deadline()
+        zkey_path = ctx.resources.get("zkey")
+        if not isinstance(zkey_path, str | Path):
+            raise InputError("groth16: the circuit's zkey file is missing (resource 'zkey' not given)")
+        pk = load_proving_key(zkey_path)
+        ctx.check_deadline()
+        r1cs_path = ctx.resources.get("r1cs")
+        r1cs = read_r1cs(Path(r1cs_path)) if r1cs_path else None
+        out = prove(pk, witness, r1cs=r1cs, checkpoint=ctx.check_deadline)
+        with _LOCK:
+            vkey = _VKEYS.get(pk.sha256)
+        if vkey is None:
+            vkey = vkey_of(pk.zkey)
+            with _LOCK:
+                _VKEYS[pk.sha256] = vkey
+        return ProofOutput(proof_data=out.proof_json(), public_inputs=out.public_json(), verification_key=vkey)
+
+    def verify(self, proof: dict[str, Any], public_inputs: Any, verification_key: Any) -> bool:  # noqa: ANN401
+        """snarkjs's ``groth16 verify``: False for an invalid proof, InputError for malformed JSON."""
+        return verify(verification_key, public_inputs, proof)
+
+
+def _normalise(value: Any) -> Any:  # noqa: ANN401
+    if isinstance(value, list):
+        return [_normalise(v) for v in value]
+    return str(normalize_inputs({"v": value})["v"][0])

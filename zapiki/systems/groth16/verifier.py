@@ -1,0 +1,123 @@
+"""Groth16 verification: ``e(pi_a, pi_b) = e(alpha1, beta2) * e(vk_x, gamma2) * e(pi_c, delta2)``.
+
+Checked as one multi-pairing ``e(-pi_a, pi_b) e(alpha1, beta2) e(vk_x, gamma2) e(pi_c, delta2) == 1`` with
+``vk_x = IC_0 + sum x_i IC_i``. An invalid proof gives ``False``: a wrong public signal, a signal ``>= r``,
+the wrong number of signals, a coordinate ``>= q``, a proof point off its curve or (pi_b) outside G2.
+Malformed JSON (wrong shapes, non-numbers) and a malformed verification key raise
+:class:`~zapiki.errors.InputError` (:class:`~zapiki.errors.FormatError` / :class:`~zapiki.errors.CurveError`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from zapiki.formats import (
+    BN254_Q,
+    BN254_R,
+    Groth16Proof,
+    VerificationKey,
+    load_json,
+    parse_proof,
+    parse_public,
+    parse_vkey,
+)
+from zapiki.kernels import g1, g2, msm, pairing_check
+
+from .keys import ProvingKey
+
+__all__ = ["verify", "verify_parsed", "verify_with_key"]
+
+#: Up to this many public signals vk_x is summed from scalar multiplications rather than an MSM.
+_SMALL = 32
+
+
+def _decode(obj: Any) -> Any:
+    return load_json(obj) if isinstance(obj, str | bytes | bytearray) else obj
+
+
+def _leaves(value: Any, out: list[int]) -> None:
+    """Collect the well-formed integers of a nested list (malformed leaves are left to the strict parsers)."""
+    if isinstance(value, list):
+        for v in value:
+            _leaves(v, out)
+    elif isinstance(value, int) and not isinstance(value, bool):
+        out.append(value)
+    elif isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 100:
+        out.append(int(value))
+
+
+def _out_of_range(value: Any, modulus: int) -> bool:
+    vals: list[int] = []
+    _leaves(value, vals)
+    return any(v >= modulus for v in vals)
+
+
+def _plain_limbs(values: Sequence[int]) -> np.ndarray:
+    data = b"".join(int(v).to_bytes(32, "little") for v in values)
+    return np.frombuffer(data, dtype="<u8").astype(np.uint64).reshape(-1, 4)
+
+
+def verify(vkey: Mapping | str | bytes, public: Sequence | str | bytes, proof: Mapping | str | bytes) -> bool:
+    """Verify snarkjs JSON (decoded objects or their text): ``verification_key.json``, ``public.json``,
+    ``proof.json``. False for an invalid proof; InputError for malformed input (see the module docstring)."""
+    vk = parse_vkey(_decode(vkey))
+    public = _decode(public)
+    proof = _decode(proof)
+    if isinstance(public, list) and _out_of_range(public, BN254_R):
+        return False
+    if isinstance(proof, Mapping) and any(_out_of_range(proof.get(k), BN254_Q) for k in ("pi_a", "pi_b", "pi_c")):
+        return False
+    signals = parse_public(public)
+    parsed = parse_proof(proof)
+    return verify_parsed(vk, signals, parsed)
+
+
+def _vkey_arrays(vk: VerificationKey) -> tuple[np.ndarray, ...]:
+    alpha1 = g1.from_ints([vk.alpha1])
+    ic = g1.from_ints(list(vk.ic))
+    g2s = g2.from_ints([vk.beta2, vk.gamma2, vk.delta2])
+    g1.validate(np.concatenate([alpha1, ic]))
+    g2.validate(g2s)
+    return alpha1, ic, g2s
+
+
+def verify_parsed(vk: VerificationKey, public: Sequence[int], proof: Groth16Proof) -> bool:
+    """Verify parsed values (public signals as ints)."""
+    alpha1, ic, g2s = _vkey_arrays(vk)
+    return _check(alpha1, ic, g2s[0:1], g2s[1:2], g2s[2:3], public, proof)
+
+
+def verify_with_key(pk: ProvingKey, proof: Groth16Proof, public: Sequence[int]) -> bool:
+    """Verify against a proving key's own points (the prover's self-check)."""
+    zk = pk.zkey
+    b2 = np.stack([zk.beta2, zk.gamma2, zk.delta2])
+    return _check(zk.alpha1[None], zk.ic, b2[0:1], b2[1:2], b2[2:3], public, proof)
+
+
+def _check(
+    alpha1: np.ndarray, ic: np.ndarray, beta2: np.ndarray, gamma2: np.ndarray, delta2: np.ndarray,
+    public: Sequence[int], proof: Groth16Proof,
+) -> bool:  # fmt: skip
+    if len(public) != ic.shape[0] - 1 or any(not 0 <= int(x) < BN254_R for x in public):
+        return False
+    if any(not 0 <= c < BN254_Q for p in (proof.a, proof.c) if p is not None for c in p):
+        return False
+    if proof.b is not None and any(not 0 <= c < BN254_Q for xy in proof.b for c in xy):
+        return False
+    ac = g1.from_ints([proof.a, proof.c])
+    b = g2.from_ints([proof.b])
+    if not g1.on_curve(ac).all() or not g2.in_subgroup(b).all():
+        return False
+    # vk_x = IC_0 + sum x_i IC_i
+    vk_x = g1.to_jacobian(ic[0:1])
+    if len(public) > _SMALL:
+        vk_x = g1.add(vk_x, msm(ic[1:], _plain_limbs(public)))
+    elif len(public):  # a few scalar multiplications: no need to load the MSM kernels in a fresh process
+        for term in g1.scalar_mul(g1.to_jacobian(ic[1:]), _plain_limbs(public)):
+            vk_x = g1.add(vk_x, term[None])
+    g1s = np.concatenate([g1.neg_affine(ac[0:1]), alpha1.reshape(1, 2, 4), g1.to_affine(vk_x), ac[1:2]])
+    g2s = np.concatenate([b, beta2, gamma2, delta2])
+    return pairing_check(g1s, g2s, validate=False)
