@@ -200,8 +200,9 @@ class ZapikiService:
         is_public: bool = False,
         proof_system: str = "groth16",
     ) -> dict[str, Any]:
-        """Store a circom circuit (its witness wasm and its proving key, or its r1cs for a single-party
-        development setup run here) and return it with its id and verification key."""
+        """Store a circom circuit — its witness wasm and its proving key (plus, optionally, its r1cs, so that an
+        unsatisfied witness is reported with the first failing constraint), or its wasm and r1cs for a
+        single-party development setup run here — and return it with its id and verification key."""
         from zapiki.systems import groth16
         from zapiki.witness import WitnessCalculator
 
@@ -211,8 +212,8 @@ class ZapikiService:
             raise InputError(f"circuits are supported for groth16 only, not {proof_system!r}")
         if not wasm:
             raise InputError("the circuit's .wasm is required")
-        if (zkey is None) == (r1cs is None):
-            raise InputError("send exactly one of: a .zkey (proving key), or a .r1cs (development setup)")
+        if zkey is None and r1cs is None:
+            raise InputError("send a .zkey (proving key, optionally with its .r1cs), or a .r1cs (development setup)")
         WitnessCalculator(wasm)  # raises FormatError for a file that is not circom's witness wasm
         if zkey is None:
             zkey, vkey = groth16.dev_setup(r1cs)

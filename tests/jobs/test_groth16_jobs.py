@@ -102,3 +102,16 @@ def test_development_setup_from_r1cs_then_prove(zk):
     assert zk.verify("groth16", result)
     other = json.loads((fx / "verification_key.json").read_text())
     assert not zk.verify("groth16", result["proof"], result["public_signals"], other)  # a different setup
+
+
+def test_a_circuit_may_carry_its_r1cs_which_reaches_the_prover(zk):
+    """With the r1cs registered beside the key, workers get it too, so the prover checks the witness against
+    the constraints and names the first failing one (that check is specified in tests/groth16)."""
+    fx = FIXTURES / "multiplier"
+    circuit = zk.register_circuit(
+        "mult-r1cs", wasm=fx / "circuit.wasm", zkey=fx / "circuit.zkey", r1cs=fx / "circuit.r1cs"
+    )
+    assert circuit["r1cs_sha256"] and circuit["info"]["n_constraints"] == 1
+    result = zk.submit("groth16", {"a": 5, "b": 7}, circuit="mult-r1cs").result(timeout=300)
+    assert result["public_signals"] == ["35"] and zk.verify("groth16", result)
+    assert circuit["r1cs_sha256"] in zk.service.dispatcher._scattered

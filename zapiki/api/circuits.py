@@ -1,5 +1,6 @@
-"""Circuit endpoints: upload a circom circuit (multipart: `wasm` and `zkey` files, or `wasm` and `r1cs` for a
-development setup that runs in the background), list, read (with the verification key), delete."""
+"""Circuit endpoints: upload a circom circuit (multipart: `wasm` and `zkey` files — with `r1cs` too, failing
+constraints are named — or `wasm` and `r1cs` alone for a development setup that runs in the background), list,
+read (with the verification key), delete."""
 
 from __future__ import annotations
 
@@ -37,12 +38,12 @@ class CircuitsHandler(BaseHandler):
         wasm, zkey, r1cs = self._file("wasm"), self._file("zkey"), self._file("r1cs")
         if wasm is None:
             raise ApiError(422, "invalid_input", "the circuit's wasm file is required (field 'wasm')")
-        if (zkey is None) == (r1cs is None):
-            raise ApiError(422, "invalid_input", "send exactly one of the files 'zkey' or 'r1cs'")
+        if zkey is None and r1cs is None:
+            raise ApiError(422, "invalid_input", "send the file 'zkey' (optionally with 'r1cs'), or 'r1cs' alone")
         svc = self.ctx.service
-        if zkey is not None:
+        if zkey is not None:  # with the r1cs too, an unsatisfied witness is reported with its first failing constraint
             circuit = await self.run(
-                lambda: svc.register_circuit(self.user_id, name, wasm=wasm, zkey=zkey, is_public=is_public)
+                lambda: svc.register_circuit(self.user_id, name, wasm=wasm, zkey=zkey, r1cs=r1cs, is_public=is_public)
             )
             status = 201
         else:
