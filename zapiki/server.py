@@ -7,6 +7,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -85,6 +86,15 @@ def build_apps(service: ZapikiService, folder: Path | None) -> dict[str, Any]:
     return apps
 
 
+def _warm_kernels() -> None:
+    try:
+        from zapiki.kernels import warmup
+
+        warmup()
+    except Exception as exc:  # never fatal: the first request compiles instead
+        log.warning("kernel warm-up failed: %s", exc)
+
+
 def serve(opts: ServeOptions) -> None:
     """Start everything, print the addresses, and serve until interrupted."""
     import panel as pn
@@ -97,6 +107,10 @@ def serve(opts: ServeOptions) -> None:
     client, cluster = start_cluster(settings, opts)
     service = ZapikiService.open(opts.db, client, settings)
     key = first_start_key(service)
+    if os.environ.get("ZAPIKI_WARMUP", "1") not in ("0", "false", "no"):
+        # Verification (and circuit upload) use the numba kernels in this process too: load them now, in the
+        # background, so the first request does not pay for it.
+        threading.Thread(target=_warm_kernels, name="zapiki-warmup", daemon=True).start()
     apps = build_apps(service, dashboards_dir(opts.dashboards))
     base = f"http://{opts.host}:{opts.port}"
     print(f"Zapiki {base}", flush=True)
