@@ -115,3 +115,22 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if IN_CI and skipped and exitstatus == 0:
         reporter.write_line(f"CI: {skipped} test(s) skipped; failing the run", red=True)
         session.exitstatus = 1
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_kernels() -> None:
+    """Compile (or load from numba's cache) every kernel once, before any test: on a fresh machine that takes
+    minutes, and it must not land inside a test's HTTP request or job deadline. Later processes (workers'
+    provers) load the same cache."""
+    from pathlib import Path
+
+    from zapiki.formats import read_wtns
+    from zapiki.kernels import warmup
+    from zapiki.systems import groth16
+
+    warmup()
+    fx = Path(__file__).resolve().parent / "fixtures" / "groth16" / "multiplier"
+    zkey = (fx / "circuit.zkey").read_bytes()
+    out = groth16.prove(groth16.load_proving_key(zkey), read_wtns(fx / "witness.wtns").values)
+    assert groth16.verify(groth16.export_vkey(zkey), out.public_json(), out.proof_json())
+    groth16.dev_setup((fx / "circuit.r1cs").read_bytes())
