@@ -28,7 +28,10 @@ def _upload(client, name, folder, *, public=False, key_file="circuit.zkey", fiel
         "wasm": ("circuit.wasm", (folder / "circuit.wasm").read_bytes()),
         field: (key_file, (folder / key_file).read_bytes()),
     }
-    return client.post("/api/v1/circuits", data={"name": name, "is_public": str(public).lower()}, files=files)
+    # the verification key needs a pairing: if the kernels were not compiled yet, that takes minutes
+    return client.post(
+        "/api/v1/circuits", data={"name": name, "is_public": str(public).lower()}, files=files, timeout=600
+    )
 
 
 @pytest.mark.timeout(900)  # on a fresh machine the first proof also compiles the numba kernels (minutes)
