@@ -20,6 +20,7 @@ True
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -109,3 +110,17 @@ def to_double_montgomery(value: int, modulus: int = BN254_R) -> int:
 def from_double_montgomery(value: int, modulus: int = BN254_R) -> int:
     """Inverse of :func:`to_double_montgomery`."""
     return value * pow(MONT_R * MONT_R, -1, modulus) % modulus
+
+
+def read_scalar_field(hdr: Any) -> tuple[int, int]:  # noqa: ANN401
+    """Read a header's `u32 n8, prime` (r1cs, wtns), check they are BN254's scalar field (naming the problem),
+    and return (n8, prime)."""
+    from zapiki.errors import FormatError
+
+    n8 = hdr.u32("n8")
+    if n8 != FIELD_BYTES:
+        raise FormatError(f"{hdr.where}: unsupported field size n8={n8} (expected {FIELD_BYTES})")
+    prime = hdr.integer(n8, "prime")
+    if prime != BN254_R:
+        raise FormatError(f"{hdr.where}: prime {prime} is not BN254's scalar field r")
+    return n8, prime

@@ -24,7 +24,7 @@ import numpy as np
 
 from zapiki.errors import FormatError
 from zapiki.formats.binfile import BinFile, Source, load_bytes, parse_binfile
-from zapiki.formats.field import BN254_R, FIELD_BYTES, limbs_less_than
+from zapiki.formats.field import BN254_R, FIELD_BYTES, limbs_less_than, read_scalar_field
 
 __all__ = ["R1CS", "TERM_DTYPE", "TermColumns", "read_r1cs", "term_columns"]
 
@@ -86,12 +86,7 @@ def read_r1cs(source: Source) -> R1CS:
     bf = parse_binfile(load_bytes(source), b"r1cs", "r1cs", max_version=1)
 
     hdr = bf.reader(_SEC_HEADER, "header")
-    n8 = hdr.u32("n8")
-    if n8 != FIELD_BYTES:
-        raise FormatError(f"{hdr.where}: unsupported field size n8={n8} (expected {FIELD_BYTES})")
-    prime = hdr.integer(n8, "prime")
-    if prime != BN254_R:
-        raise FormatError(f"{hdr.where}: prime {prime} is not BN254's scalar field r")
+    n8, prime = read_scalar_field(hdr)
     n_wires = hdr.u32("nWires")
     n_pub_out = hdr.u32("nPubOut")
     n_pub_in = hdr.u32("nPubIn")

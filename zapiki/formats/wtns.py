@@ -20,7 +20,7 @@ import numpy as np
 
 from zapiki.errors import FormatError
 from zapiki.formats.binfile import Source, load_bytes, parse_binfile, write_binfile
-from zapiki.formats.field import BN254_R, FIELD_BYTES, ints_to_limbs, limbs_less_than, limbs_to_ints
+from zapiki.formats.field import BN254_R, FIELD_BYTES, ints_to_limbs, limbs_less_than, limbs_to_ints, read_scalar_field
 
 __all__ = ["Wtns", "read_wtns", "write_wtns"]
 
@@ -51,12 +51,7 @@ def read_wtns(source: Source) -> Wtns:
     """
     bf = parse_binfile(load_bytes(source), b"wtns", "wtns", max_version=_VERSION, min_version=_VERSION)
     hdr = bf.reader(1, "header")
-    n8 = hdr.u32("n8")
-    if n8 != FIELD_BYTES:
-        raise FormatError(f"{hdr.where}: unsupported field size n8={n8} (expected {FIELD_BYTES})")
-    prime = hdr.integer(n8, "prime")
-    if prime != BN254_R:
-        raise FormatError(f"{hdr.where}: prime {prime} is not BN254's scalar field r")
+    n8, prime = read_scalar_field(hdr)
     n_witness = hdr.u32("nWitness")
     hdr.expect_end()
     body = bf.reader(2, "witness values")
