@@ -4,10 +4,14 @@ it always is, and a missing server fails the run), and an in-process-launched lo
 from __future__ import annotations
 
 import os
+import shutil
+import socket
+import subprocess
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -38,6 +42,46 @@ def _postgres_database() -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _find_snarkjs() -> str | None:
+    env = os.environ.get("ZAPIKI_SNARKJS")
+    if env:
+        return env if Path(env).exists() or shutil.which(env) else None
+    local = REPO / ".ci" / "node" / "node_modules" / ".bin" / "snarkjs"
+    return str(local) if local.exists() and shutil.which("node") else None
+
+
+@pytest.fixture(scope="session")
+def snarkjs() -> Callable[..., subprocess.CompletedProcess]:
+    """Run ``snarkjs ARGS...`` (0.7.6 from ``npm install --prefix .ci/node snarkjs@0.7.6``, or
+    ``$ZAPIKI_SNARKJS``); returns the completed process. Missing: skipped locally, a failure in CI."""
+    exe = _find_snarkjs()
+    if exe is None:
+        message = "snarkjs not found: run `npm install --prefix .ci/node snarkjs@0.7.6` or set ZAPIKI_SNARKJS"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+
+    def run(*args: str | Path, cwd: str | Path | None = None) -> subprocess.CompletedProcess:
+        return subprocess.run([exe, *map(str, args)], capture_output=True, text=True, timeout=120, cwd=cwd)
+
+    return run
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(name="free_port")
+def free_port_fixture() -> Callable[[], int]:
+    return free_port
 
 
 @pytest.fixture(params=BACKENDS)

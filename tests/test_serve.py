@@ -3,7 +3,6 @@
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,15 +14,25 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _start(tmp_path, db, port):
-    cmd = [sys.executable, "-m", "zapiki.cli", "serve", "--port", str(port), "--db", db, "--n-workers", "1",
-           "--threads-per-worker", "1", "--dask-dashboard-port", "0", "--dashboards", str(ROOT / "dashboards")]
+    cmd = [
+        sys.executable,
+        "-m",
+        "zapiki.cli",
+        "serve",
+        "--port",
+        str(port),
+        "--db",
+        db,
+        "--n-workers",
+        "1",
+        "--threads-per-worker",
+        "1",
+        "--dask-dashboard-port",
+        "0",
+        "--dashboards",
+        str(ROOT / "dashboards"),
+    ]
     env = {**os.environ, "ZAPIKI_WARMUP": "0"}
     proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     lines = []
@@ -56,9 +65,9 @@ def _stop(proc):
         proc.kill()
 
 
-def test_serve_prints_its_addresses_and_a_first_start_key_and_serves(tmp_path):
+def test_serve_prints_its_addresses_and_a_first_start_key_and_serves(tmp_path, free_port):
     db = f"sqlite:///{tmp_path}/serve.db"
-    port = _free_port()
+    port = free_port()
     proc, banner = _start(tmp_path, db, port)
     try:
         base = f"http://127.0.0.1:{port}"
@@ -69,8 +78,9 @@ def test_serve_prints_its_addresses_and_a_first_start_key_and_serves(tmp_path):
         assert key.startswith("zk_")
         status, body = _request(f"{base}/health")
         assert status == 200 and json.loads(body)["workers"] == 1
-        status, body = _request(f"{base}/api/v1/proofs", key, {"proof_system": "commitment", "data": "x",
-                                                                "options": {"async": True}})
+        status, body = _request(
+            f"{base}/api/v1/proofs", key, {"proof_system": "commitment", "data": "x", "options": {"async": True}}
+        )
         assert status == 202
         proof_id = json.loads(body)["proof_id"]
         for _ in range(100):

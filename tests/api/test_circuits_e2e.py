@@ -2,25 +2,12 @@
 job completes, and check the returned proof with snarkjs. Plus the circuit endpoints' rules."""
 
 import json
-import os
-import shutil
-import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "groth16"
-SNARKJS = Path(__file__).resolve().parents[2] / ".ci" / "node" / "node_modules" / ".bin" / "snarkjs"
-
-
-def _snarkjs():
-    exe = os.environ.get("ZAPIKI_SNARKJS") or (str(SNARKJS) if SNARKJS.exists() else None)
-    if exe is None or shutil.which("node") is None:
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail("snarkjs is not installed (.ci/run installs it with npm)")
-        pytest.skip("snarkjs not installed")
-    return exe
 
 
 def _upload(client, name, folder, *, public=False, key_file="circuit.zkey", field="zkey"):
@@ -35,7 +22,7 @@ def _upload(client, name, folder, *, public=False, key_file="circuit.zkey", fiel
 
 
 @pytest.mark.timeout(900)  # on a fresh machine the first proof also compiles the numba kernels (minutes)
-def test_upload_prove_poll_and_snarkjs_verifies(api, tmp_path):
+def test_upload_prove_poll_and_snarkjs_verifies(api, tmp_path, snarkjs):
     fx = FIXTURES / "multiplier"
     up = _upload(api.alice, "multiplier", fx)
     assert up.status_code == 201, up.text
@@ -76,13 +63,7 @@ def test_upload_prove_poll_and_snarkjs_verifies(api, tmp_path):
         ("proof.json", proof["proof_data"]),
     ):
         (tmp_path / name).write_text(json.dumps(obj))
-    done = subprocess.run(
-        [_snarkjs(), "groth16", "verify", "vk.json", "public.json", "proof.json"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = snarkjs("groth16", "verify", "vk.json", "public.json", "proof.json", cwd=tmp_path)
     assert done.returncode == 0 and "OK" in done.stdout, done.stdout + done.stderr
 
 

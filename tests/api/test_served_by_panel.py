@@ -4,24 +4,16 @@ HTTPServer with the same patterns: it starts in milliseconds rather than seconds
 
 from __future__ import annotations
 
-import socket
-
 import httpx
 import panel as pn
 
 from zapiki.api import routes
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def test_the_api_is_served_by_panel_beside_the_dashboard(sqlite_url, make_service, until):
+def test_the_api_is_served_by_panel_beside_the_dashboard(sqlite_url, make_service, until, free_port):
     service = make_service(sqlite_url, client=None)
     _, key = service.keys.create_key("panel@example.com", tier="pro")
-    port = _free_port()
+    port = free_port()
     thread = pn.serve(
         {"dashboard": lambda: pn.pane.Markdown("# Zapiki")},
         port=port,

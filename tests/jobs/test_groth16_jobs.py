@@ -2,9 +2,6 @@
 input JSON, the proving key shipped to each worker once, results in snarkjs's shape and accepted by snarkjs."""
 
 import json
-import os
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -14,25 +11,6 @@ from zapiki.errors import InputError, JobFailed, NotFound
 from zapiki.service import ZapikiService
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "groth16"
-SNARKJS = Path(__file__).resolve().parents[2] / ".ci" / "node" / "node_modules" / ".bin" / "snarkjs"
-
-
-def _snarkjs_verify(tmp_path, vkey, public, proof):
-    exe = os.environ.get("ZAPIKI_SNARKJS") or (str(SNARKJS) if SNARKJS.exists() else None)
-    if exe is None or shutil.which("node") is None:
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail("snarkjs is not installed (.ci/run installs it with npm)")
-        pytest.skip("snarkjs not installed")
-    for name, obj in (("vk.json", vkey), ("public.json", public), ("proof.json", proof)):
-        (tmp_path / name).write_text(json.dumps(obj))
-    done = subprocess.run(
-        [exe, "groth16", "verify", "vk.json", "public.json", "proof.json"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    return done.returncode == 0 and "OK" in done.stdout
 
 
 @pytest.fixture
@@ -43,7 +21,7 @@ def zk(sqlite_url, cluster, settings):
 
 
 @pytest.mark.timeout(900)  # may be the first proof on a fresh machine: it compiles the numba kernels
-def test_groth16_jobs_prove_on_the_cluster_and_snarkjs_accepts_them(zk, cluster, tmp_path):
+def test_groth16_jobs_prove_on_the_cluster_and_snarkjs_accepts_them(zk, cluster, tmp_path, snarkjs):
     fx = FIXTURES / "poseidon_chain_8"
     circuit = zk.register_circuit("chain8", wasm=fx / "circuit.wasm", zkey=fx / "circuit.zkey")
     assert circuit["verification_key"] == json.loads((fx / "verification_key.json").read_text())
@@ -56,7 +34,14 @@ def test_groth16_jobs_prove_on_the_cluster_and_snarkjs_accepts_them(zk, cluster,
         assert result["public_signals"] == expected_public
         assert set(result["proof"]) >= {"pi_a", "pi_b", "pi_c", "protocol", "curve"}
         assert zk.verify("groth16", result)
-    assert _snarkjs_verify(tmp_path, circuit["verification_key"], results[0]["public_signals"], results[0]["proof"])
+    for name, obj in (
+        ("vk.json", circuit["verification_key"]),
+        ("public.json", results[0]["public_signals"]),
+        ("proof.json", results[0]["proof"]),
+    ):
+        (tmp_path / name).write_text(json.dumps(obj))
+    done = snarkjs("groth16", "verify", "vk.json", "public.json", "proof.json", cwd=tmp_path)
+    assert done.returncode == 0 and "OK" in done.stdout, done.stdout + done.stderr
     # The wasm and the proving key went to the cluster once (one scatter each), whatever the number of jobs,
     # and every worker keeps one cached copy on its disk.
     scattered = zk.service.dispatcher._scattered
