@@ -204,17 +204,17 @@ class ZapikiService:
         unsatisfied witness is reported with the first failing constraint), or its wasm and r1cs for a
         single-party development setup run here — and return it with its id and verification key."""
         from zapiki.systems import groth16
-        from zapiki.witness import WitnessCalculator
 
-        if not isinstance(name, str) or not name.strip() or len(name) > 200:
-            raise InputError("name must be a non-empty string of at most 200 characters")
+        name = _circuit_name(name)
         if proof_system != "groth16":
             raise InputError(f"circuits are supported for groth16 only, not {proof_system!r}")
         if not wasm:
             raise InputError("the circuit's .wasm is required")
         if zkey is None and r1cs is None:
             raise InputError("send a .zkey (proving key, optionally with its .r1cs), or a .r1cs (development setup)")
-        WitnessCalculator(wasm)  # raises FormatError for a file that is not circom's witness wasm
+        # FormatError for a file that is not circom's witness wasm, before any key work; the calculator is cached,
+        # so circuit_info below does not compile the wasm again
+        groth16.witness_calculator(wasm)
         if zkey is None:
             zkey, vkey = groth16.dev_setup(r1cs)
             info = {"setup": "development (single party, not a ceremony)"}
@@ -225,7 +225,7 @@ class ZapikiService:
         info.update(groth16.circuit_info(r1cs=r1cs, zkey=zkey, wasm=wasm))
         return self.circuits.create(
             user_id,
-            name.strip(),
+            name,
             proof_system=proof_system,
             is_public=bool(is_public),
             status="ready",
@@ -241,18 +241,15 @@ class ZapikiService:
     ) -> dict[str, Any]:
         """Register a circuit from its r1cs with the development setup running in the background: returns at
         once with status 'setting_up'; the circuit becomes 'ready' (or 'failed' with the reason) when done."""
-        from zapiki.formats import read_r1cs
-        from zapiki.witness import WitnessCalculator
+        from zapiki.systems import groth16
 
-        if not isinstance(name, str) or not name.strip() or len(name) > 200:
-            raise InputError("name must be a non-empty string of at most 200 characters")
+        name = _circuit_name(name)
         if not wasm or not r1cs:
             raise InputError("the circuit's .wasm and .r1cs are both required for a development setup")
-        WitnessCalculator(wasm)
-        read_r1cs(r1cs)
+        groth16.circuit_info(r1cs=r1cs, wasm=wasm)  # both readable, and of one circuit, before the setup starts
         circuit = self.circuits.create(
             user_id,
-            name.strip(),
+            name,
             proof_system="groth16",
             is_public=bool(is_public),
             status="setting_up",
@@ -262,8 +259,6 @@ class ZapikiService:
         )
 
         def _setup() -> None:
-            from zapiki.systems import groth16
-
             try:
                 zkey, vkey = groth16.dev_setup(r1cs)
                 info = {**circuit["info"], **groth16.circuit_info(r1cs=r1cs, zkey=zkey, wasm=wasm)}
@@ -352,6 +347,12 @@ class ZapikiService:
             "processing_time": timing,
             "workers": self.workers(),
         }
+
+
+def _circuit_name(name: Any) -> str:  # noqa: ANN401
+    if not isinstance(name, str) or not name.strip() or len(name) > 200:
+        raise InputError("name must be a non-empty string of at most 200 characters")
+    return name.strip()
 
 
 def _stored_options(opts: dict[str, Any]) -> dict[str, Any]:

@@ -22,7 +22,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -52,7 +52,6 @@ class _Attempt:
     timeout_s: float
     starts: int = 0
     abandoned: bool = False
-    started: float = field(default_factory=time.monotonic)
 
 
 class Dispatcher:

@@ -44,11 +44,15 @@ class ChildProcess:
         wire.receive(proc.stdout)
         return proc
 
-    def run(self, system: str, data: Any, ctx: ProveContext) -> dict[str, Any]:  # noqa: ANN401
+    def _running(self) -> subprocess.Popen[bytes]:
+        """The child, (re)started if it is not running."""
         if self.proc is None or self.proc.poll() is not None:
             self.proc = self._start()
-        proc = self.proc
-        assert proc.stdin is not None and proc.stdout is not None
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        return self.proc
+
+    def run(self, system: str, data: Any, ctx: ProveContext) -> dict[str, Any]:  # noqa: ANN401
+        proc = self._running()
         t0 = time.perf_counter()
         request = {
             "system": system,
@@ -72,11 +76,9 @@ class ChildProcess:
         return {"ok": False, "kind": "timeout", "error": "timeout", "took_ms": (time.perf_counter() - t0) * 1000}
 
     def warmup(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            self.proc = self._start()
-        assert self.proc.stdin is not None and self.proc.stdout is not None
-        wire.send(self.proc.stdin, {"warmup": True})
-        wire.receive(self.proc.stdout)
+        proc = self._running()
+        wire.send(proc.stdin, {"warmup": True})
+        wire.receive(proc.stdout)
 
     def kill(self) -> None:
         if self.proc is not None:

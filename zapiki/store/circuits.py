@@ -13,9 +13,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from zapiki.errors import ConflictError, NotFound
-from zapiki.store.models import Blob, Circuit, Job, Proof, new_id, utcnow
-
-OPEN = ("pending", "processing", "retrying")
+from zapiki.store.models import OPEN_STATUSES, Blob, Circuit, Job, Proof, new_id, utcnow
 
 
 def circuit_dict(c: Circuit) -> dict[str, Any]:
@@ -124,7 +122,7 @@ class CircuitRepository:
             busy = s.execute(
                 select(Job.id)
                 .join(Proof, Proof.id == Job.proof_id)
-                .where(Proof.circuit_id == circuit_id, Job.status.in_(OPEN))
+                .where(Proof.circuit_id == circuit_id, Job.status.in_(OPEN_STATUSES))
                 .limit(1)
             ).first()
             if busy is not None:
