@@ -115,3 +115,19 @@ def test_cancel_pending_and_retry_failed(db_url, make_service, until):
     again = svc.proofs.retry_job(queued[-1]["job_id"])
     assert again["status"] == "pending"
     until(lambda: svc.proofs.get_job(queued[-1]["job_id"])["status"] == "completed", timeout=20)
+
+
+def test_dask_sees_the_queue_in_the_task_key_and_priority(sqlite_url, make_service, cluster, until):
+    svc = make_service(sqlite_url)
+    out = svc.create_proof(svc.default_user_id, "diagnostic", {"sleep_s": 2}, {"priority": "high"})
+    until(lambda: svc.proofs.get_job(out["job_id"])["status"] == "processing")
+
+    def priorities(dask_scheduler):
+        return {str(k): ts.priority for k, ts in dask_scheduler.tasks.items()}
+
+    tasks = until(
+        lambda: {k: p for k, p in cluster.run_on_scheduler(priorities).items() if k.startswith("diagnostic-high-")}
+    )
+    [(key, priority)] = tasks.items()
+    assert priority[0] == -2  # Dask orders by -priority: high is 2, normal 1, low 0
+    until(lambda: svc.proofs.get_job(out["job_id"])["status"] == "completed")
