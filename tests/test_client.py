@@ -58,13 +58,38 @@ def test_jobs_is_a_dataframe_with_queue_names(zk):
     zk.submit("commitment", "b", priority="low").wait(30)
     frame = zk.jobs()
     assert isinstance(frame, pd.DataFrame)
-    for column in ("id", "proof_id", "proof_system", "queue", "status", "retry_count", "created_at", "started_at",
-                   "completed_at", "error_message"):
-        assert column in frame.columns
+    seed = [
+        "id",
+        "user_id",
+        "proof_id",
+        "status",
+        "priority",
+        "retry_count",
+        "max_retries",
+        "error_message",
+        "created_at",
+        "started_at",
+        "completed_at",
+    ]
+    assert list(frame.columns[: len(seed)]) == seed
+    assert {"proof_system", "queue", "runs", "worker"} <= set(frame.columns)
+    assert set(frame["user_id"]) == {zk.user_id}
+    assert sorted(frame["priority"]) == [0, 2]
     assert set(frame["queue"]) == {"high", "low"}
     assert list(zk.jobs(status="completed", system="commitment")["status"].unique()) == ["completed"]
     assert zk.jobs(system="diagnostic").empty
     assert str(frame["created_at"].dtype).startswith("datetime64")
+
+
+def test_proofs_is_a_dataframe_with_the_seed_fields(zk):
+    zk.submit("commitment", {"type": "string", "value": "seed"}).wait(30)
+    frame = zk.proofs(status="completed")
+    seed = ["id", "status", "proof_data", "generation_time_ms", "created_at", "completed_at"]
+    assert list(frame.columns[: len(seed)]) == seed
+    row = frame.iloc[0]
+    assert row["status"] == "completed" and row["proof_data"]["commitment"]
+    assert row["public_inputs"] == {"data_type": "string", "data": "seed"}
+    assert str(frame["completed_at"].dtype).startswith("datetime64")
 
 
 def test_bad_input_raises_before_anything_runs(zk):

@@ -23,23 +23,48 @@ from zapiki.errors import JobFailed
 from zapiki.service import ZapikiService
 
 FINAL = ("completed", "failed", "cancelled")
+# The seed's job fields first, then the queue name and the attempt details.
 JOB_COLUMNS = [
     "id",
+    "user_id",
     "proof_id",
-    "proof_system",
-    "queue",
     "status",
+    "priority",
     "retry_count",
     "max_retries",
-    "runs",
-    "worker",
+    "error_message",
     "created_at",
     "started_at",
     "completed_at",
+    "proof_system",
+    "queue",
+    "runs",
+    "worker",
     "next_attempt_at",
-    "error_message",
-    "priority",
 ]
+# The seed's proof fields first.
+PROOF_COLUMNS = [
+    "id",
+    "status",
+    "proof_data",
+    "generation_time_ms",
+    "created_at",
+    "completed_at",
+    "proof_system",
+    "circuit_id",
+    "public_inputs",
+    "verification_key",
+    "error_message",
+]
+
+
+def _frame(rows: list[dict[str, Any]], columns: list[str], times: tuple[str, ...]) -> Any:  # noqa: ANN401
+    import pandas as pd
+
+    frame = pd.DataFrame(rows, columns=columns)
+    for col in times:
+        frame[col] = pd.to_datetime(frame[col], utc=True, format="ISO8601")
+    return frame
 
 
 def _result(proof: dict[str, Any]) -> dict[str, Any]:
@@ -261,13 +286,14 @@ class Zapiki:
 
     def jobs(self, status: str | None = None, system: str | None = None, limit: int | None = 1000) -> Any:  # noqa: ANN401
         """Jobs as a pandas DataFrame (newest first), columns as in JOB_COLUMNS (queue is 'high'|'normal'|'low')."""
-        import pandas as pd
 
         rows = self.service.proofs.list_jobs(self.user_id, status=status, system=system, limit=limit)
-        frame = pd.DataFrame(rows, columns=JOB_COLUMNS)
-        for col in ("created_at", "started_at", "completed_at", "next_attempt_at"):
-            frame[col] = pd.to_datetime(frame[col], utc=True, format="ISO8601")
-        return frame
+        return _frame(rows, JOB_COLUMNS, ("created_at", "started_at", "completed_at", "next_attempt_at"))
+
+    def proofs(self, status: str | None = None, system: str | None = None, limit: int | None = 1000) -> Any:  # noqa: ANN401
+        """Proofs as a pandas DataFrame (newest first), columns as in PROOF_COLUMNS."""
+        rows = self.service.proofs.list_proofs(self.user_id, status=status, system=system, limit=limit)
+        return _frame(rows, PROOF_COLUMNS, ("created_at", "completed_at"))
 
     def stats(self) -> dict[str, Any]:
         return self.service.stats()

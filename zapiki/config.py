@@ -46,6 +46,7 @@ class Settings:
     in_flight_buffer: int = 1
     batch_size: int = 500
     lease_s: float = 30.0
+    shutdown_grace_s: float = 30.0  # how long `zapiki serve` waits for running jobs when it stops
     worker_concurrency: int = 1
     n_workers: int = 2
     rate_limits: dict[str, int] = field(default_factory=lambda: {"free": 10, "pro": 1000, "enterprise": 1_000_000})
@@ -88,6 +89,7 @@ class Settings:
             in_flight_buffer=int(z.get("in_flight_buffer", base.in_flight_buffer)),
             batch_size=int(z.get("batch_size", base.batch_size)),
             lease_s=float(z.get("lease_s", base.lease_s)),
+            shutdown_grace_s=float(z.get("shutdown_grace_s", base.shutdown_grace_s)),
             worker_concurrency=int(
                 env.get("WORKER_CONCURRENCY") or z.get("worker_concurrency", base.worker_concurrency)
             ),
@@ -113,8 +115,8 @@ class Settings:
             raise InputError("retry.delays_s must be a non-empty list of delays >= 0")
         if not 0 < self.default_timeout_s <= self.max_timeout_s:
             raise InputError("timeout.default_s must be > 0 and <= timeout.max_s")
-        if self.batch_size < 1 or self.in_flight_buffer < 0 or self.lease_s <= 0:
-            raise InputError("batch_size must be >= 1, in_flight_buffer >= 0 and lease_s > 0")
+        if self.batch_size < 1 or self.in_flight_buffer < 0 or self.lease_s <= 0 or self.shutdown_grace_s < 0:
+            raise InputError("batch_size must be >= 1, in_flight_buffer >= 0, lease_s > 0 and shutdown_grace_s >= 0")
         if self.worker_concurrency < 1 or self.n_workers < 1:
             raise InputError("worker_concurrency and n_workers must be >= 1")
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from zapiki.config import Settings
+from zapiki.jobs.worker import stop_provers
 from zapiki.service import ZapikiService
 
 log = logging.getLogger("zapiki.server")
@@ -124,10 +125,27 @@ def serve(opts: ServeOptions) -> None:
         print(f"  API key for {service.default_user_id} (admin@localhost), shown once: {key}", flush=True)
     sys.stdout.flush()
 
-    def _shutdown(*_: object) -> None:
-        raise KeyboardInterrupt
+    from tornado.ioloop import IOLoop
 
-    signal.signal(signal.SIGTERM, _shutdown)
+    loop = IOLoop.current()  # the loop pn.serve runs (threaded=False: in this thread)
+    signals: list[int] = []
+
+    def _stop() -> None:
+        try:
+            service.shutdown()
+        finally:
+            loop.add_callback(loop.stop)
+
+    def _on_signal(signum: int, _frame: object) -> None:
+        signals.append(signum)
+        if len(signals) > 1:  # a second signal: stop now (running jobs are re-run by the next start)
+            os.write(2, b"Second signal: stopping at once\n")
+            os._exit(1)
+        os.write(2, b"Shutting down: new requests get 503, running jobs may finish (a second signal stops now)\n")
+        threading.Thread(target=_stop, name="zapiki-shutdown", daemon=True).start()
+
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGINT, _on_signal)
     try:
         pn.serve(
             apps or {"dashboard": lambda: pn.pane.Markdown("# Zapiki\nNo dashboards found.")},
@@ -143,8 +161,16 @@ def serve(opts: ServeOptions) -> None:
     except KeyboardInterrupt:
         pass
     finally:
+        service.shutdown(0)  # no-op after a signal; otherwise hand running jobs back at once
         service.close()
+        if cluster is not None:
+            # Jobs still running were handed back: stop their provers so the workers' drain ends at once.
+            try:
+                client.run(stop_provers)
+            except Exception as exc:
+                log.warning("could not stop the provers: %s", exc)
         client.close()
         if cluster is not None:
             cluster.close()
+        print("Zapiki stopped", flush=True)
         os._exit(0)

@@ -55,6 +55,7 @@ class ZapikiService:
         user, _ = self.keys.get_or_create_user(DEFAULT_EMAIL, name="default")
         self.default_user_id: str = user["id"]
         self.dispatcher: Dispatcher | None = None
+        self.stopping = False  # set by shutdown(): the API answers 503 while the service stops
         if dispatch and client is not None:
             self.dispatcher = Dispatcher(settings, self.sessions, client, self.secrets, self._resources).start()
 
@@ -88,6 +89,21 @@ class ZapikiService:
             for name, sha in blobs.items():
                 wanted[name] = (sha, lambda sha=sha: self.circuits.blob(sha))
         return wanted or None
+
+    def shutdown(self, grace_s: float | None = None) -> tuple[int, int]:
+        """Begin a clean stop: the API answers 503 from now on (`stopping`), the dispatcher takes no new job and
+        waits up to `grace_s` (default: the configured `shutdown_grace_s`) for the running ones, then hands the
+        rest back to pending. Returns (attempts finished meanwhile, attempts handed back)."""
+        self.stopping = True
+        if self.dispatcher is None:
+            return 0, 0
+        grace = self.settings.shutdown_grace_s if grace_s is None else grace_s
+        running = len(self.dispatcher.inflight)
+        log.info("shutting down: waiting up to %.0f s for %d running attempts", grace, running)
+        finished, handed_back = self.dispatcher.finish(grace)
+        self.dispatcher = None
+        log.info("shut down: %d attempts finished, %d handed back to pending", finished, handed_back)
+        return finished, handed_back
 
     def close(self) -> None:
         self._setup_pool.shutdown(wait=False, cancel_futures=True)

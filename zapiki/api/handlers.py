@@ -123,6 +123,10 @@ class BaseHandler(tornado.web.RequestHandler):
         return found
 
     async def prepare(self) -> None:
+        if self.ctx.service.stopping:
+            raise ApiError(
+                503, "shutting_down", "the service is shutting down; try again shortly", {"Retry-After": "5"}
+            )
         if self.request.method not in self.allowed_methods():
             raise ApiError(
                 405,

@@ -104,7 +104,8 @@ SCHEMAS: dict[str, Any] = {
     },
     "Proof": {
         "type": "object",
-        "required": ["id", "status", "proof_system", "created_at"],
+        # every field the seed shows is always present (null until known)
+        "required": ["id", "status", "proof_system", "proof_data", "generation_time_ms", "created_at", "completed_at"],
         "properties": {
             "id": {"type": "string"},
             "status": {"type": "string", "enum": STATUSES},
@@ -121,24 +122,30 @@ SCHEMAS: dict[str, Any] = {
     },
     "Job": {
         "type": "object",
+        # the seed's fields (always present, null until known), then the queue name and the attempt details
         "required": [
             "id",
+            "user_id",
             "proof_id",
-            "proof_system",
             "status",
-            "queue",
             "priority",
             "retry_count",
             "max_retries",
+            "error_message",
             "created_at",
+            "started_at",
+            "completed_at",
+            "proof_system",
+            "queue",
         ],
         "properties": {
             "id": {"type": "string"},
+            "user_id": {"type": "string"},
             "proof_id": {"type": "string"},
             "proof_system": {"type": "string"},
             "status": {"type": "string", "enum": STATUSES},
             "queue": {"type": "string", "enum": list(PRIORITIES)},
-            "priority": {"type": "integer"},
+            "priority": {"type": "integer", "description": "The queue as the seed's integer: high 2, normal 1, low 0"},
             "retry_count": {"type": "integer"},
             "max_retries": {"type": "integer"},
             "runs": {"type": "integer"},
@@ -167,13 +174,35 @@ NOT_NULL = {"not": {"type": "null"}}
 # What bytes.fromhex accepts after an optional 0x: pairs of hex digits, ASCII whitespace between pairs.
 HEX = {"type": "string", "pattern": "^(0x)?[ \\t\\n\\r\\v\\f]*([0-9a-fA-F]{2}[ \\t\\n\\r\\v\\f]*)*$"}
 
+ABSENT = {"not": {}, "description": "must be left out"}
+# Any object with exactly the keys "type" and "value" is read as the seed's envelope (see split_envelope).
+ENVELOPE_SHAPE = {"type": "object", "required": ["type", "value"], "maxProperties": 2}
+
+
+def _envelope(data_type: str, value: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["type", "value"],
+        "additionalProperties": False,
+        "properties": {"type": {"type": "string", "const": data_type}, "value": value},
+    }
+
+
 # The `data` each built-in system accepts, as variants of (data schema, extra option properties, required
 # options). A system may instead carry an `openapi_input` attribute with such a list; others accept any data.
 INPUT_VARIANTS: dict[str, list[tuple[dict[str, Any], dict[str, Any], list[str]]]] = {
     "commitment": [
-        # data_type omitted (text -> "string", anything else -> "json") or "json": any JSON value but null
-        (NOT_NULL, {"data_type": {"type": "string", "const": "json"}}, []),
-        # an explicit "string" must be given text, an explicit "bytes" hex
+        # the seed's envelope {"type", "value"} (options.data_type absent): "string" text, "bytes" hex, "json" any
+        (
+            {"oneOf": [_envelope("string", {"type": "string"}), _envelope("bytes", HEX), _envelope("json", NOT_NULL)]},
+            {"data_type": ABSENT},
+            [],
+        ),
+        # a bare value, data_type absent: text -> "string", anything else -> "json" (not an envelope's shape)
+        ({"allOf": [NOT_NULL, {"not": ENVELOPE_SHAPE}]}, {"data_type": ABSENT}, []),
+        # a bare value with an explicit data_type: "json" any JSON value (even envelope-shaped), "string" text,
+        # "bytes" hex
+        (NOT_NULL, {"data_type": {"type": "string", "const": "json"}}, ["data_type"]),
         ({"type": "string"}, {"data_type": {"type": "string", "const": "string"}}, ["data_type"]),
         (HEX, {"data_type": {"type": "string", "const": "bytes"}}, ["data_type"]),
     ],

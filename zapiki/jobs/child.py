@@ -26,6 +26,10 @@ def _die_with_parent() -> None:
 
 def main() -> None:
     _die_with_parent()
+    # The worker decides when this process stops (it drains on SIGTERM/SIGINT, kills this child at a deadline):
+    # a Ctrl-C or SIGTERM sent to the whole process group must not end a proof half-way.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     # The protocol owns the original stdout; anything the prover prints goes to stderr.
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)

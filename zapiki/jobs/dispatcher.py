@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from zapiki import systems
 from zapiki.config import Settings
+from zapiki.jobs.drain import HANDBACK_TOPIC, DrainBeforeRetire, attempt_key
 from zapiki.jobs.picker import pick_queue
 from zapiki.jobs.worker import START_TOPIC, ZapikiWorkerPlugin, pack_specs, run_attempt
 from zapiki.store.jobs import PENDING, PROCESSING, ClaimedJob, JobRepository
@@ -79,6 +80,7 @@ class Dispatcher:
         self._events: queue.Queue[tuple[str, Any]] = queue.Queue()
         self._wake = threading.Event()
         self._stop = threading.Event()
+        self._finishing = threading.Event()
         self._thread: threading.Thread | None = None
         self._nthreads = 0
         self._nthreads_at = 0.0
@@ -90,7 +92,12 @@ class Dispatcher:
     # -- life cycle ------------------------------------------------------------------------------------------
     def start(self) -> Dispatcher:
         self.client.register_plugin(ZapikiWorkerPlugin(self.secrets), name="zapiki")
+        try:  # needs zapiki importable on the scheduler (true of `make run-scheduler` and local clusters)
+            self.client.register_plugin(DrainBeforeRetire(), name="zapiki-drain", idempotent=True)
+        except Exception as exc:
+            log.warning("scheduler plugin not installed (retired workers will not drain first): %s", exc)
         self.client.subscribe_topic(START_TOPIC, self._on_start_event)
+        self.client.subscribe_topic(HANDBACK_TOPIC, self._on_handback_event)
         self._thread = threading.Thread(target=self._run, name="zapiki-dispatcher", daemon=True)
         self._thread.start()
         return self
@@ -99,6 +106,18 @@ class Dispatcher:
         """New work was written: look at the database now rather than at the next tick."""
         self._wake.set()
 
+    def finish(self, grace_s: float) -> tuple[int, int]:
+        """Stop taking new jobs, wait up to `grace_s` for the attempts in flight, then stop and hand the rest
+        back to pending (uncharged). Returns (attempts that finished meanwhile, attempts handed back)."""
+        self._finishing.set()
+        before = len(self.inflight)
+        deadline = time.monotonic() + grace_s
+        while self.inflight and time.monotonic() < deadline and self._thread is not None and self._thread.is_alive():
+            time.sleep(0.05)
+        left = len(self.inflight)
+        self.stop(release=True)
+        return before - left, left
+
     def stop(self, release: bool = True) -> None:
         """Stop dispatching. With `release`, this dispatcher's running jobs return to pending at once (their
         results, should they still arrive, are ignored), so another dispatcher can take them immediately."""
@@ -106,10 +125,11 @@ class Dispatcher:
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=30)
-        try:
-            self.client.unsubscribe_topic(START_TOPIC)
-        except Exception:
-            pass
+        for topic in (START_TOPIC, HANDBACK_TOPIC):
+            try:
+                self.client.unsubscribe_topic(topic)
+            except Exception:
+                pass
         for attempt in self.inflight.values():
             attempt.future.cancel()
         self.inflight.clear()
@@ -173,6 +193,8 @@ class Dispatcher:
         return self._nthreads + self.settings.in_flight_buffer
 
     def _dispatch(self) -> None:
+        if self._finishing.is_set():
+            return
         slots = self.capacity() - len(self.inflight)
         if slots <= 0:
             return
@@ -217,7 +239,7 @@ class Dispatcher:
             token,
             pack_specs(specs),
             resources,
-            key=f"{jobs[0].system}-{queue_name}-{token}",
+            key=attempt_key(jobs[0].system, queue_name, token),
             priority=jobs[0].priority,
             pure=False,
             retries=0,
@@ -251,6 +273,10 @@ class Dispatcher:
         _, msg = event
         self._post("start", msg)
 
+    def _on_handback_event(self, event: Any) -> None:  # noqa: ANN401
+        _, msg = event
+        self._post("handback", msg)
+
     def _drain_events(self) -> None:
         while True:
             try:
@@ -260,6 +286,8 @@ class Dispatcher:
             try:
                 if kind == "start":
                     self._handle_start(payload)
+                elif kind == "handback":
+                    self._handle_handback(payload)
                 else:
                     self._handle_done(*payload)
             except SQLAlchemyError:
@@ -285,6 +313,19 @@ class Dispatcher:
                     attempt.abandoned = True
                     attempt.future.cancel()
                     self.inflight.pop(token, None)
+
+    def _handle_handback(self, msg: dict[str, Any]) -> None:
+        """A draining worker holds attempts it will never start: their jobs go back to pending, uncharged, and
+        the next free slot anywhere takes them (the worker starts nothing once it drains, so no run is lost)."""
+        for token in msg.get("tokens") or ():
+            attempt = self.inflight.get(token)
+            if attempt is None or attempt.starts:
+                continue
+            self.inflight.pop(token)
+            attempt.abandoned = True
+            attempt.future.cancel()
+            released = self.repo.release_attempt(token, uncount_run=len(attempt.job_ids) > 1)
+            log.info("attempt %s handed back by draining worker %s (%d jobs)", token, msg.get("worker"), released)
 
     def _handle_done(self, token: str, future: Future) -> None:
         attempt = self.inflight.pop(token, None)

@@ -1,6 +1,18 @@
 """`dask worker tcp://scheduler:8786 --preload zapiki.jobs.preload`: configure logging, load the Dask part
-of `scheduler_config.yaml`, and warm the isolated prover processes (in the background: the worker registers at
-once; jobs that prove with the kernels wait for the warm-up). ZAPIKI_WARMUP=0 skips the warm-up."""
+of `scheduler_config.yaml`, print the seed's start lines, make the worker drain on shutdown
+(`zapiki.jobs.drain`), and warm the isolated prover processes (in the background: the worker registers at
+once; jobs that prove with the kernels wait for the warm-up). ZAPIKI_WARMUP=0 skips the warm-up.
+
+The worker's log then reads like the seed's:
+
+    Registered commitment proof system
+    Registered groth16 proof system
+    Starting worker with 2 concurrent processors
+    Processing proof generation: <proof id> (system: groth16)
+    Proof generation completed: <proof id> (took 5300ms)
+    Shutting down worker...
+    Worker stopped
+"""
 
 from __future__ import annotations
 
@@ -8,8 +20,12 @@ import logging
 import os
 from typing import Any
 
+from zapiki import systems
 from zapiki.config import Settings
+from zapiki.jobs import drain
 from zapiki.jobs.worker import configure_logging, warm_worker
+
+log = logging.getLogger("zapiki.worker")
 
 
 def dask_setup(worker: Any) -> None:  # noqa: ANN401
@@ -17,6 +33,17 @@ def dask_setup(worker: Any) -> None:  # noqa: ANN401
     try:
         Settings.load().apply_dask_config()
     except Exception as exc:  # a bad config file must not stop the worker from joining
-        logging.getLogger("zapiki.worker").warning("config not loaded: %s", exc)
+        log.warning("config not loaded: %s", exc)
+    for name in systems.names():
+        log.info("Registered %s proof system", name)
+    nthreads = max(1, int(getattr(worker.state, "nthreads", 1) or 1))
+    log.info("Starting worker with %d concurrent processors", nthreads)
+    drain.install(worker)
     if os.environ.get("ZAPIKI_WARMUP", "1") not in ("0", "false", "no"):
-        warm_worker(max(1, int(getattr(worker.state, "nthreads", 1) or 1)))
+        warm_worker(nthreads)
+
+
+def dask_teardown(worker: Any) -> None:  # noqa: ANN401
+    if getattr(worker, "_zapiki_drain", None) is None:  # closed without draining (the scheduler went away)
+        log.info("Shutting down worker...")
+    log.info("Worker stopped")

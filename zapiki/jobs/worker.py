@@ -152,6 +152,13 @@ def pack_specs(specs: list[dict[str, Any]]) -> bytes:
     return pickle.dumps(specs, protocol=pickle.HIGHEST_PROTOCOL)
 
 
+def stop_provers() -> None:
+    """Kill this worker's isolated prover processes (their running attempts end at once; new ones start fresh
+    children). Run on every worker by `zapiki serve` as it stops, after handing its running jobs back."""
+    if STATE.pool is not None:
+        STATE.pool.close()
+
+
 def warm_worker(nthreads: int) -> None:
     """Start and warm one isolated child per thread, so the first proof on a fresh worker pays no start-up."""
     STATE.child_pool().warmup(nthreads)

@@ -160,8 +160,10 @@ def fq12_load(a: np.ndarray) -> tuple:
 
 @njit(cache=True)
 def _fq2_load(a: np.ndarray, i: int, j: int) -> tuple:
-    return ((a[i, j, 0, 0], a[i, j, 0, 1], a[i, j, 0, 2], a[i, j, 0, 3]),
-            (a[i, j, 1, 0], a[i, j, 1, 1], a[i, j, 1, 2], a[i, j, 1, 3]))
+    return (
+        (a[i, j, 0, 0], a[i, j, 0, 1], a[i, j, 0, 2], a[i, j, 0, 3]),
+        (a[i, j, 1, 0], a[i, j, 1, 1], a[i, j, 1, 2], a[i, j, 1, 3]),
+    )
 
 
 @njit(cache=True)

@@ -75,8 +75,9 @@ def _pair_den(src: np.ndarray, inf: np.ndarray, i: int, one: tuple) -> tuple:
 
 
 @njit(cache=True)
-def reduce_segments(pts: np.ndarray, inf: np.ndarray, seg_start: np.ndarray, seg_len: np.ndarray,
-                    prefix: np.ndarray) -> tuple:
+def reduce_segments(
+    pts: np.ndarray, inf: np.ndarray, seg_start: np.ndarray, seg_len: np.ndarray, prefix: np.ndarray
+) -> tuple:
     """Sum each segment pts[seg_start[s] : seg_start[s] + seg_len[s]] into its first row (affine).
 
     ``inf`` flags points at infinity. Rounds add neighbours pairwise, all additions of a round sharing one

@@ -97,16 +97,16 @@ class JobRepository:
             else:
                 ids = [rows[0][0]]
             # The watchdog's deadline until the worker reports the real start (then: start + timeout + grace).
-            # A batch of fast jobs counts its first run here (started_at = dispatch time); a single job's run
-            # is written when the worker announces it.
+            # started_at is the dispatch time until then, so a processing job always shows one. A batch of fast
+            # jobs counts its first run here; a single job's run is counted when the worker announces it.
             conn = s.connection()
             ts = bulk.timestamp
             batch = len(ids) > 1
-            first_run = ", runs = runs + 1, started_at = ?" if batch else ""
+            first_run = ", runs = runs + 1" if batch else ""
             statement = bulk.sql(
                 conn,
                 "UPDATE jobs SET status = ?, attempt_token = ?, dispatcher_id = ?, lease_until = ?, deadline_at = ?, "
-                f"worker = NULL, updated_at = ?{first_run} WHERE status = ? AND id IN ({{in}}) "
+                f"worker = NULL, updated_at = ?, started_at = ?{first_run} WHERE status = ? AND id IN ({{in}}) "
                 "RETURNING id, proof_id, proof_system, retry_count, timeout_s, priority",
                 len(ids),
             )
@@ -117,7 +117,7 @@ class JobRepository:
                 ts(conn, now + timedelta(seconds=lease_s)),
                 ts(conn, now + timedelta(seconds=2 * max_timeout_s + grace_s)),
                 ts(conn, now),
-                *([ts(conn, now)] if batch else []),
+                ts(conn, now),
                 PENDING,
                 *ids,
             ]
@@ -195,6 +195,18 @@ class JobRepository:
                 .values(status=PENDING, attempt_token=None, dispatcher_id=None, worker=None, updated_at=now)
             )
             return rows.rowcount or 0
+
+    def release_attempt(self, token: str, uncount_run: bool = False) -> int:
+        """processing -> pending for the jobs of an attempt that never started (a draining worker handed it
+        back): no retry is charged; `uncount_run` takes back the run a batch counted when it was claimed."""
+        values: dict[str, Any] = dict(
+            status=PENDING, attempt_token=None, dispatcher_id=None, worker=None, started_at=None, updated_at=utcnow()
+        )
+        if uncount_run:
+            values.update(runs=Job.runs - 1)
+        with self.sessions.begin() as s:
+            res = s.execute(update(Job).where(Job.attempt_token == token, Job.status == PROCESSING).values(**values))
+            return res.rowcount or 0
 
     def overdue_tokens(self, dispatcher_id: str) -> list[str]:
         """Attempt tokens of this dispatcher's jobs that are past their deadline."""

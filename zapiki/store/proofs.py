@@ -40,6 +40,7 @@ def proof_dict(p: Proof, job_status: str | None = None) -> dict[str, Any]:
 def job_dict(j: Job) -> dict[str, Any]:
     return {
         "id": j.id,
+        "user_id": j.user_id,
         "proof_id": j.proof_id,
         "proof_system": j.proof_system,
         "status": j.status,
@@ -173,7 +174,7 @@ class ProofRepository:
         user_id: str | None,
         status: str | None = None,
         system: str | None = None,
-        limit: int = 20,
+        limit: int | None = 20,
         offset: int = 0,
     ) -> list[dict[str, Any]]:
         live = case((Proof.status == PENDING, func.coalesce(Job.status, Proof.status)), else_=Proof.status)

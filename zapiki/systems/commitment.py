@@ -59,6 +59,43 @@ def canonical_bytes(data_type: str, value: Any) -> bytes:  # noqa: ANN401
     raise InputError(f"unknown data_type {data_type!r}; expected one of {', '.join(DATA_TYPES)}")
 
 
+def is_envelope(data: Any) -> bool:  # noqa: ANN401
+    """True when `data` has the seed's envelope shape: a JSON object with exactly the keys `type` and `value`."""
+    return isinstance(data, dict) and len(data) == 2 and "type" in data and "value" in data
+
+
+def _json_kind(value: Any) -> str:  # noqa: ANN401
+    kinds = ((bool, "a boolean"), (int | float, "a number"), (dict, "an object"), (list, "an array"))
+    return next((name for kind, name in kinds if isinstance(value, kind)), type(value).__name__)
+
+
+def split_envelope(data: Any) -> tuple[str | None, Any]:  # noqa: ANN401
+    """(data_type, value) of the seed's envelope `{"type": "string" | "json" | "bytes", "value": ...}`, or
+    (None, data) for any other shape. A malformed envelope is an InputError naming the field.
+
+    >>> split_envelope({"type": "bytes", "value": "00ff"})
+    ('bytes', '00ff')
+    >>> split_envelope({"type": "string", "value": "x", "note": 1})
+    (None, {'type': 'string', 'value': 'x', 'note': 1})
+    """
+    if not is_envelope(data):
+        return None, data
+    data_type, value = data["type"], data["value"]
+    if data_type not in DATA_TYPES:
+        raise InputError(f"data.type must be one of {', '.join(DATA_TYPES)}, got {data_type!r}")
+    if value is None:
+        raise InputError("data.value is required")
+    if data_type in ("string", "bytes") and not isinstance(value, str):
+        kind = "text" if data_type == "string" else "a hex string"
+        raise InputError(f"data.value must be {kind} for data.type {data_type!r}, got {_json_kind(value)}")
+    if data_type == "bytes":
+        try:
+            bytes.fromhex(value.removeprefix("0x"))
+        except ValueError:
+            raise InputError("data.value must be an even-length hex string for data.type 'bytes'") from None
+    return data_type, value
+
+
 def _message(commitment_hex: str, timestamp: str) -> bytes:
     return _DOMAIN + commitment_hex.encode() + b"|" + timestamp.encode()
 
@@ -79,9 +116,21 @@ class CommitmentSystem:
     )
 
     def prepare_input(self, data: Any, options: dict[str, Any]) -> dict[str, Any]:  # noqa: ANN401
-        """{"data_type", "data"}: the type comes from options['data_type'], else 'string' for text, 'bytes'
-        for Python bytes, 'json' for anything else."""
+        """{"data_type", "data"}, decided by one rule (`split_envelope` first):
+
+        1. `options['data_type']` given: `data` is the bare value of that type, whatever its shape;
+        2. else `data` shaped like the seed's envelope, an object with exactly the keys `type` and `value`:
+           `value` of type `type`;
+        3. else the type is guessed: 'string' for text, 'bytes' for Python bytes, 'json' for anything else.
+
+        >>> CommitmentSystem().prepare_input({"type": "string", "value": "test"}, {})
+        {'data_type': 'string', 'data': 'test'}
+        >>> CommitmentSystem().prepare_input({"type": "string", "value": "test"}, {"data_type": "json"})
+        {'data_type': 'json', 'data': {'type': 'string', 'value': 'test'}}
+        """
         data_type = options.get("data_type")
+        if data_type is None:
+            data_type, data = split_envelope(data)
         if isinstance(data, bytes | bytearray | memoryview):
             data, data_type = bytes(data).hex(), data_type or "bytes"
         if data_type is None:
