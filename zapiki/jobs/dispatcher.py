@@ -93,7 +93,7 @@ class Dispatcher:
     def start(self) -> Dispatcher:
         self.client.register_plugin(ZapikiWorkerPlugin(self.secrets), name="zapiki")
         try:  # needs zapiki importable on the scheduler (true of `make run-scheduler` and local clusters)
-            self.client.register_plugin(DrainBeforeRetire(), name="zapiki-drain", idempotent=True)
+            self.client.register_plugin(DrainBeforeRetire(), name="zapiki-drain")
         except Exception as exc:
             log.warning("scheduler plugin not installed (retired workers will not drain first): %s", exc)
         self.client.subscribe_topic(START_TOPIC, self._on_start_event)
@@ -181,10 +181,13 @@ class Dispatcher:
             self.repo.fail_attempt(token, None, "timeout", "timeout", self.settings.retry_delay)
 
     def capacity(self) -> int:
-        """Attempts the cluster can take now: its worker threads plus the configured buffer (0 with no workers)."""
+        """Attempts the cluster can take now: its running workers' threads plus the configured buffer (0 with no
+        running worker)."""
         if time.monotonic() - self._nthreads_at > 1.0:
             try:
-                self._nthreads = sum(self.client.nthreads().values())
+                # running workers only: a draining worker takes no new job, so it offers no slot
+                workers = self.client.scheduler_info(n_workers=-1)["workers"].values()
+                self._nthreads = sum(w["nthreads"] for w in workers if w.get("status", "running") == "running")
             except Exception:
                 self._nthreads = 0
             self._nthreads_at = time.monotonic()
@@ -317,6 +320,7 @@ class Dispatcher:
     def _handle_handback(self, msg: dict[str, Any]) -> None:
         """A draining worker holds attempts it will never start: their jobs go back to pending, uncharged, and
         the next free slot anywhere takes them (the worker starts nothing once it drains, so no run is lost)."""
+        self._nthreads_at = 0.0  # that worker offers no slot any more: count again before the next dispatch
         for token in msg.get("tokens") or ():
             attempt = self.inflight.get(token)
             if attempt is None or attempt.starts:

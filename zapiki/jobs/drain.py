@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import pickle
 import re
 import signal
 import threading
@@ -81,20 +82,24 @@ async def _drain(worker: Any, limit_s: float, reason: str) -> bool:  # noqa: ANN
     log.info("draining: %s", reason)
     if worker.status in (Status.running, Status.paused):
         worker.status = Status.closing_gracefully
-    waiting = _attempts(worker, _NOT_STARTED)
-    if waiting:
-        worker.log_event(HANDBACK_TOPIC, {"tokens": waiting, "worker": worker.address})
-        log.info("handed back %d attempts that had not started", len(waiting))
+    handed_back: set[str] = set()
     deadline = time.monotonic() + limit_s
-    running = worker.state.executing_count
-    if running:
-        log.info("waiting for %d running jobs to finish", running)
-    while worker.state.executing_count and time.monotonic() < deadline:
+    if worker.state.executing_count:
+        log.info("waiting for %d running jobs to finish", worker.state.executing_count)
+    while True:
+        # Attempts that reach this worker while it drains (sent just before the scheduler knew) go back too.
+        waiting = [t for t in _attempts(worker, _NOT_STARTED) if t not in handed_back]
+        if waiting:
+            handed_back.update(waiting)
+            worker.log_event(HANDBACK_TOPIC, {"tokens": waiting, "worker": worker.address})
+            log.info("handed back %d attempts that had not started", len(waiting))
+        if not worker.state.executing_count or time.monotonic() >= deadline:
+            break
         await asyncio.sleep(0.1)
     # A finished attempt's result lives in this worker's memory until the dispatcher has written it and released
     # the key; leaving before that would lose it (and Dask would run the attempt again).
     pickup = min(deadline, time.monotonic() + RESULT_PICKUP_S)
-    while _attempts(worker) and time.monotonic() < pickup:
+    while set(_attempts(worker)) - handed_back and time.monotonic() < pickup:
         await asyncio.sleep(0.1)
     left = worker.state.executing_count
     if left:
@@ -129,7 +134,7 @@ def install(worker: Any) -> None:  # noqa: ANN401
 async def _add_nanny_plugin(worker: Any) -> None:  # noqa: ANN401
     try:
         async with worker.rpc(worker.nanny) as nanny:
-            await nanny.plugin_add(plugin=DrainOnNannyClose(), name="zapiki-drain")
+            await nanny.plugin_add(plugin=pickle.dumps(DrainOnNannyClose()), name="zapiki-drain")
     except Exception as exc:
         log.warning("could not ask the nanny to drain this worker on close: %s", exc)
 
@@ -193,6 +198,7 @@ class DrainBeforeRetire(SchedulerPlugin):
     `--lifetime`) is drained first, so its running jobs finish where they are instead of running twice."""
 
     name = "zapiki-drain"
+    idempotent = True  # every dispatcher registers it; the first one stays
 
     async def start(self, scheduler: Any) -> None:  # noqa: ANN401
         track = getattr(scheduler, "_track_retire_worker", None)

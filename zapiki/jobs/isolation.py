@@ -36,6 +36,9 @@ class ChildProcess:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             env=os.environ.copy(),
+            # its own process group: a Ctrl-C to the terminal's group reaches the worker, which drains, and not
+            # the prover half-way through a proof (it still dies with the worker: PR_SET_PDEATHSIG)
+            process_group=0,
         ).result()
         assert proc.stdout is not None
         if not _wait_readable(proc.stdout, time.time() + START_TIMEOUT_S):
