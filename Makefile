@@ -30,10 +30,9 @@ run: install
 run-scheduler: install
 	DASK_CONFIG=$(CURDIR)/scheduler_config.yaml $(BIN)/dask scheduler
 
-## run-worker: a worker for $(SCHEDULER), restarted whenever it exits with an error
+## run-worker: a worker for $(SCHEDULER), restarted when it fails; SIGTERM or Ctrl-C drains it and stops
 run-worker: install
-	until DASK_CONFIG=$(CURDIR)/scheduler_config.yaml $(BIN)/dask worker $(SCHEDULER) \
-		--preload zapiki.jobs.preload; do echo "worker exited; restarting in 2 s"; sleep 2; done
+	DASK_CONFIG=$(CURDIR)/scheduler_config.yaml exec $(BIN)/zapiki worker $(SCHEDULER)
 
 ## test: lint, then the whole suite
 test: install-test

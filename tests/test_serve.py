@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _start(tmp_path, db, port):
+def _start(tmp_path, db, port, *extra):
     cmd = [
         sys.executable,
         "-m",
@@ -32,6 +33,7 @@ def _start(tmp_path, db, port):
         "0",
         "--dashboards",
         str(ROOT / "dashboards"),
+        *extra,
     ]
     env = {**os.environ, "ZAPIKI_WARMUP": "0"}
     proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -101,3 +103,64 @@ def test_serve_prints_its_addresses_and_a_first_start_key_and_serves(tmp_path, f
         assert json.loads(body)["status"] == "completed"
     finally:
         _stop(proc)
+
+
+def _get(url, key=None):
+    try:
+        status, body = _request(url, key)
+        return status, json.loads(body), {}
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read()), dict(err.headers)
+
+
+def test_sigterm_answers_503_lets_running_jobs_finish_and_hands_back_the_rest(tmp_path, free_port):
+    """A clean stop: 503 with Retry-After for new requests, the job that fits in the grace period finishes,
+    the one that does not goes back to pending uncharged, and the next start runs it."""
+    config = tmp_path / "zapiki.yaml"
+    config.write_text("zapiki:\n  shutdown_grace_s: 4\n")
+    db = f"sqlite:///{tmp_path}/serve.db"
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    proc, banner = _start(tmp_path, db, port, "--n-workers", "2", "--config", str(config))
+    key = next(line.split()[-1] for line in banner.splitlines() if "shown once" in line)
+    try:
+        short = json.loads(
+            _request(f"{base}/api/v1/proofs", key, {"proof_system": "diagnostic", "data": {"sleep_s": 2}})[1]
+        )
+        long = json.loads(
+            _request(f"{base}/api/v1/proofs", key, {"proof_system": "diagnostic", "data": {"sleep_s": 60}})[1]
+        )
+        for job in (short, long):
+            deadline = time.monotonic() + 60
+            while _get(f"{base}/api/v1/jobs/{job['job_id']}", key)[1]["runs"] < 1:
+                assert time.monotonic() < deadline, "the job never started"
+                time.sleep(0.1)
+        t0 = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 5
+        while True:
+            status, body, headers = _get(f"{base}/api/v1/jobs", key)
+            if status == 503:
+                break
+            assert time.monotonic() < deadline, "still answering after SIGTERM"
+            time.sleep(0.05)
+        assert body["error"]["code"] == "shutting_down" and headers["Retry-After"] == "5"
+        assert _get(f"{base}/health")[0] == 503
+        out, _ = proc.communicate(timeout=60)
+        stopped_s = time.monotonic() - t0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, out
+    assert "Zapiki stopped" in out and "1 attempts finished, 1 handed back" in out
+    assert 3.5 < stopped_s < 30  # waited the grace period for the long job, then did not wait for it
+
+    from zapiki.service import ZapikiService
+
+    svc = ZapikiService.open(db, dispatch=False)
+    try:
+        done, back = svc.proofs.get_job(short["job_id"]), svc.proofs.get_job(long["job_id"])
+    finally:
+        svc.close()
+    assert done["status"] == "completed" and done["runs"] == 1 and done["retry_count"] == 0
+    assert back["status"] == "pending" and back["retry_count"] == 0 and back["worker"] is None

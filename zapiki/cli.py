@@ -45,6 +45,17 @@ def serve(**kwargs: Any) -> None:  # noqa: ANN401
     serve(ServeOptions(**kwargs))
 
 
+@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.argument("scheduler")
+@click.argument("dask_args", nargs=-1, type=click.UNPROCESSED)
+def worker(scheduler: str, dask_args: tuple[str, ...]) -> None:
+    """A `dask worker SCHEDULER --preload zapiki.jobs.preload [DASK_ARGS]`, restarted when it fails; SIGTERM or
+    Ctrl-C drains it and stops (a second one stops it at once)."""
+    from zapiki.jobs.supervise import supervise, worker_command
+
+    sys.exit(supervise(worker_command(scheduler, dask_args)))
+
+
 @main.group()
 def keys() -> None:
     """API keys (stored only as hashes; a key is shown once, at creation)."""

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -174,3 +175,35 @@ def test_retiring_a_worker_drains_it_first(cluster, service, until):
     done = _final(service, until, job)
     assert done["status"] == "completed" and done["runs"] == 1 and done["retry_count"] == 0
     assert done["worker"] == worker
+
+
+def test_make_run_worker_drains_on_sigterm_and_does_not_restart(cluster, service, until):
+    root = Path(__file__).resolve().parents[2]
+    make = cluster._start(["make", "-s", "run-worker", f"SCHEDULER={cluster.address}"], "make", cwd=root)
+    cluster.client.wait_for_workers(1, timeout=120)
+    log = _log(make)
+    assert "Registered groth16 proof system" in log and "Starting worker with" in log
+    job = _job(service, {"sleep_s": 3, "value": "make"})
+    _running_on(service, until, job)
+    make.send_signal(signal.SIGTERM)  # make passes it on to its recipe, `zapiki worker`
+    make.wait(timeout=60)
+    done = service.proofs.get_job(job)
+    assert done["status"] == "completed" and done["runs"] == 1 and done["retry_count"] == 0
+    log = _log(make)
+    assert "Shutting down worker..." in log and "Worker stopped" in log and "restarting" not in log
+    until(lambda: not cluster.client.scheduler_info()["workers"], timeout=10)
+
+
+def test_the_supervisor_restarts_a_worker_that_died(cluster, service, until):
+    supervisor = cluster._start(
+        [sys.executable, "-m", "zapiki.cli", "worker", cluster.address, "--nthreads", "1", "--no-nanny"], "sup"
+    )
+    cluster.client.wait_for_workers(1, timeout=60)
+    pid = next(iter(cluster.client.run(os.getpid).values()))
+    os.kill(pid, signal.SIGKILL)
+    until(lambda: "restarting in 2 s" in _log(supervisor), timeout=20)
+    until(lambda: set(cluster.client.run(os.getpid).values()) - {pid}, timeout=60)
+    job = _job(service, {"value": "after restart"})
+    assert _final(service, until, job)["status"] == "completed"
+    supervisor.send_signal(signal.SIGINT)
+    assert supervisor.wait(timeout=60) == 0

@@ -140,7 +140,7 @@ class Dispatcher:
                     s.execute(
                         update(Job)
                         .where(Job.dispatcher_id == self.id, Job.status == PROCESSING)
-                        .values(status=PENDING, attempt_token=None, dispatcher_id=None, updated_at=now)
+                        .values(status=PENDING, attempt_token=None, dispatcher_id=None, worker=None, updated_at=now)
                     )
             except SQLAlchemyError as exc:
                 log.warning("could not release running jobs (their leases will expire): %s", exc)

@@ -1,0 +1,55 @@
+"""`zapiki worker SCHEDULER [dask worker options]` (what `make run-worker` runs): a `dask worker` with Zapiki's
+preload, restarted when it dies, and stopped for good when asked.
+
+- It exits and is restarted after 2 s when it fails (a crash, a lost scheduler: Dask workers exit rather than
+  reconnect to a new scheduler).
+- SIGTERM or SIGINT to the supervisor (or Ctrl-C in its terminal) is passed to the worker once per signal: the
+  first makes it drain (finish its running jobs, hand back the rest) and exit 0, and then the supervisor exits
+  0 without restarting it; a second stops the worker at once. The worker runs in its own session so that a
+  terminal's Ctrl-C reaches it only through the supervisor, exactly once.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+
+PRELOAD = "zapiki.jobs.preload"
+RESTART_DELAY_S = 2.0
+
+
+def worker_command(scheduler: str, extra: Sequence[str] = ()) -> list[str]:
+    """The `dask worker` command line for `scheduler`, with Zapiki's preload.
+
+    >>> worker_command("tcp://sched:8786", ["--nthreads", "2"])[-5:]
+    ['tcp://sched:8786', '--preload', 'zapiki.jobs.preload', '--nthreads', '2']
+    """
+    return [sys.executable, "-m", "distributed.cli.dask_worker", scheduler, "--preload", PRELOAD, *extra]
+
+
+def supervise(command: Sequence[str], restart_delay_s: float = RESTART_DELAY_S) -> int:
+    """Run `command` until it exits cleanly or a signal asks it to stop; return its last exit status."""
+    signals: list[int] = []
+    child: subprocess.Popen[bytes] | None = None
+
+    def _forward(signum: int, _frame: object) -> None:
+        signals.append(signum)
+        if child is not None and child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, _forward)
+    signal.signal(signal.SIGINT, _forward)
+    while True:
+        child = subprocess.Popen(list(command), start_new_session=True)
+        status = child.wait()
+        if signals or status == 0:
+            return 0 if status == 0 else 1
+        print(f"worker exited with status {status}; restarting in {restart_delay_s:g} s", file=sys.stderr, flush=True)
+        deadline = time.monotonic() + restart_delay_s
+        while time.monotonic() < deadline and not signals:
+            time.sleep(0.1)
+        if signals:
+            return 0
