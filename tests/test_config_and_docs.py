@@ -9,8 +9,16 @@ from zapiki.config import Settings
 from zapiki.errors import InputError
 
 DOCUMENTED = [
-    "zapiki", "zapiki.client", "zapiki.service", "zapiki.config", "zapiki.errors", "zapiki.systems",
-    "zapiki.systems.commitment", "zapiki.jobs.picker", "zapiki.api.ratelimit", "zapiki.store.db",
+    "zapiki",
+    "zapiki.client",
+    "zapiki.service",
+    "zapiki.config",
+    "zapiki.errors",
+    "zapiki.systems",
+    "zapiki.systems.commitment",
+    "zapiki.jobs.picker",
+    "zapiki.api.ratelimit",
+    "zapiki.store.db",
     "zapiki.jobs.worker",
 ]
 

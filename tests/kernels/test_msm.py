@@ -31,8 +31,9 @@ def _expected(gen, base_ks, ks):
 @pytest.mark.parametrize(("group", "gen"), GROUPS)
 def test_msm_equals_naive_sum(group, gen):
     @KERNEL_SETTINGS
-    @given(st.lists(st.tuples(st.integers(0, 50), scalars), min_size=1, max_size=24),
-           st.sampled_from([None, 2, 3, 4, 7]))
+    @given(
+        st.lists(st.tuples(st.integers(0, 50), scalars), min_size=1, max_size=24), st.sampled_from([None, 2, 3, 4, 7])
+    )
     def check(rows, window):
         base_ks = [b for b, _ in rows]  # 0 = point at infinity; repeats give P + P and buckets with duplicates
         ks = [k for _, k in rows]
@@ -46,8 +47,14 @@ def test_msm_equals_naive_sum(group, gen):
 def test_msm_cancellation_ones_and_zeros(group, gen):
     base_ks = [3, R - 3, 5, 5, 7, 9, 11, 0]
     pts = _points(group, gen, base_ks)
-    for ks in ([1, 1, 1, 1, 1, 1, 1, 1], [2, 2, 0, 0, 0, 0, 0, 1], [0] * 8, [1, 1, 0, 0, 0, 0, 0, 0],
-               [R - 1, 1, 6, R - 6, 1, 2, 3, 4], [1, 1, 1, R - 1, 1, 1, 1, 1]):
+    for ks in (
+        [1, 1, 1, 1, 1, 1, 1, 1],
+        [2, 2, 0, 0, 0, 0, 0, 1],
+        [0] * 8,
+        [1, 1, 0, 0, 0, 0, 0, 0],
+        [R - 1, 1, 6, R - 6, 1, 2, 3, 4],
+        [1, 1, 1, R - 1, 1, 1, 1, 1],
+    ):
         got = group.to_ints(group.to_affine(msm(pts, scalars_to_limbs(ks))))
         assert got == [_expected(gen, base_ks, ks)], ks
     assert group.to_ints(group.to_affine(msm(pts[:0], np.zeros((0, 4), np.uint64)))) == [None]

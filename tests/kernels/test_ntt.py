@@ -28,8 +28,9 @@ def test_roots_of_unity_follow_snarkjs():
 def test_small_transform_is_the_dft():
     xs = [3, 1, 4, 1, 5, 9, 2, 6]
     w = ntt.root_of_unity(3)
-    assert fr.to_ints(ntt.ntt(fr.from_ints(xs))) == [sum(x * pow(w, i * j, R) for j, x in enumerate(xs)) % R
-                                                      for i in range(8)]
+    assert fr.to_ints(ntt.ntt(fr.from_ints(xs))) == [
+        sum(x * pow(w, i * j, R) for j, x in enumerate(xs)) % R for i in range(8)
+    ]
 
 
 @pytest.mark.parametrize("log_n", [0, 1, 2, 4, 7, 11])

@@ -21,8 +21,9 @@ def _q(k):
 
 
 def test_pairing_equals_py_ecc():
-    assert fq12.to_pyecc(pairing.pairing(_p(5), _q(7))) == reference.pairing(reference.multiply(G1, 5),
-                                                                            reference.multiply(G2, 7))
+    assert fq12.to_pyecc(pairing.pairing(_p(5), _q(7))) == reference.pairing(
+        reference.multiply(G1, 5), reference.multiply(G2, 7)
+    )
 
 
 # e(G1, G2) as computed by py_ecc 8.0 (optimized_bn128.pairing(G2, G1)), basis w^0 .. w^11

@@ -40,8 +40,9 @@ def test_warmup_covers_every_part():
 @pytest.mark.slow
 def test_second_process_loads_every_kernel_from_cache():
     kernels.warmup()  # compiled (and cached) by now in any case
-    out = subprocess.run([sys.executable, "-c", COUNT_MISSES], cwd=ROOT, capture_output=True, text=True,
-                         timeout=600, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", COUNT_MISSES], cwd=ROOT, capture_output=True, text=True, timeout=600, check=True
+    )
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result["misses"] == {}
     assert result["hits"] > 20

@@ -11,7 +11,8 @@ from zapiki import systems
 @pytest.fixture
 def fake_distribution(tmp_path, monkeypatch):
     """An installed third-party package that declares a proof system through the entry-point group."""
-    (tmp_path / "zapiki_echo.py").write_text(textwrap.dedent("""
+    (tmp_path / "zapiki_echo.py").write_text(
+        textwrap.dedent("""
         from zapiki.systems.base import Capabilities, ProofOutput
 
         class EchoSystem:
@@ -26,7 +27,8 @@ def fake_distribution(tmp_path, monkeypatch):
 
             def verify(self, proof, public_inputs, verification_key=None):
                 return proof.get("echo") == public_inputs
-    """))
+    """)
+    )
     info = tmp_path / "zapiki_echo-1.0.dist-info"
     info.mkdir()
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: zapiki-echo\nVersion: 1.0\n")
