@@ -178,3 +178,15 @@ def compiled_kernels() -> None:
     out = groth16.prove(groth16.load_proving_key(zkey), read_wtns(fx / "witness.wtns").values)
     assert groth16.verify(groth16.export_vkey(zkey), out.public_json(), out.proof_json())
     groth16.dev_setup((fx / "circuit.r1cs").read_bytes())
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """The fault tests' figures (jobs submitted, completed, failed, lost, completed twice, runs, recovery)."""
+    try:
+        from realprocs import REPORTED
+    except ImportError:
+        return
+    if REPORTED:
+        terminalreporter.section("fault figures")
+        for item in REPORTED:
+            terminalreporter.write_line(item.line())

@@ -1,53 +1,13 @@
 """`zapiki serve`: one process with the API, the dashboard, a local Dask cluster and the dispatcher."""
 
 import json
-import os
 import signal
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
-import pytest
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _start(tmp_path, db, port, *extra):
-    cmd = [
-        sys.executable,
-        "-m",
-        "zapiki.cli",
-        "serve",
-        "--port",
-        str(port),
-        "--db",
-        db,
-        "--n-workers",
-        "1",
-        "--threads-per-worker",
-        "1",
-        "--dask-dashboard-port",
-        "0",
-        "--dashboards",
-        str(ROOT / "dashboards"),
-        *extra,
-    ]
-    env = {**os.environ, "ZAPIKI_WARMUP": "0"}
-    proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    lines = []
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if not line:
-            break
-        lines.append(line)
-        if "Launching server" in line:
-            return proc, "".join(lines)
-    proc.kill()
-    pytest.fail("zapiki serve did not start:\n" + "".join(lines))
+from realprocs import start_serve
 
 
 def _request(url, key=None, body=None):
@@ -70,7 +30,7 @@ def _stop(proc):
 def test_serve_prints_its_addresses_and_a_first_start_key_and_serves(tmp_path, free_port):
     db = f"sqlite:///{tmp_path}/serve.db"
     port = free_port()
-    proc, banner = _start(tmp_path, db, port)
+    proc, banner = start_serve(tmp_path, db, port)
     try:
         base = f"http://127.0.0.1:{port}"
         assert f"API            {base}/api/v1" in banner
@@ -96,7 +56,7 @@ def test_serve_prints_its_addresses_and_a_first_start_key_and_serves(tmp_path, f
     finally:
         _stop(proc)
     # A second start on the same database upgrades nothing, prints no new key, and still knows the proof.
-    proc, banner = _start(tmp_path, db, port)
+    proc, banner = start_serve(tmp_path, db, port)
     try:
         assert "shown once" not in banner
         status, body = _request(f"http://127.0.0.1:{port}/api/v1/proofs/{proof_id}", key)
@@ -121,7 +81,7 @@ def test_sigterm_answers_503_lets_running_jobs_finish_and_hands_back_the_rest(tm
     db = f"sqlite:///{tmp_path}/serve.db"
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    proc, banner = _start(tmp_path, db, port, "--n-workers", "2", "--config", str(config))
+    proc, banner = start_serve(tmp_path, db, port, "--n-workers", "2", "--config", str(config))
     key = next(line.split()[-1] for line in banner.splitlines() if "shown once" in line)
     try:
         short = json.loads(
@@ -146,8 +106,9 @@ def test_sigterm_answers_503_lets_running_jobs_finish_and_hands_back_the_rest(tm
             time.sleep(0.05)
         assert body["error"]["code"] == "shutting_down" and headers["Retry-After"] == "5"
         assert _get(f"{base}/health")[0] == 503
-        out, _ = proc.communicate(timeout=60)
+        proc.wait(timeout=60)
         stopped_s = time.monotonic() - t0
+        out = proc.log()
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -7,60 +7,14 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
+from realprocs import FINAL, Cluster
 
 from zapiki.service import ZapikiService
-
-SCHEDULER = [sys.executable, "-m", "distributed.cli.dask_scheduler"]
-WORKER = [sys.executable, "-m", "distributed.cli.dask_worker"]
-ENV = {**os.environ, "ZAPIKI_DIAGNOSTICS": "1", "ZAPIKI_WARMUP": "0"}
-FINAL = ("completed", "failed", "cancelled")
-
-
-class Cluster:
-    """A scheduler and the workers a test starts, each logging to its own file."""
-
-    def __init__(self, tmp_path, port: int) -> None:
-        self.tmp_path = tmp_path
-        self.address = f"tcp://127.0.0.1:{port}"
-        self.procs: list[subprocess.Popen] = []
-        self.scheduler = self._start(
-            [*SCHEDULER, "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"], "scheduler"
-        )
-        from distributed import Client
-
-        self.client = Client(self.address, timeout=60)
-
-    def _start(self, cmd: list[str], name: str, **kwargs) -> subprocess.Popen:
-        log = open(self.tmp_path / f"{name}.log", "wb")
-        proc = subprocess.Popen(cmd, env=ENV, stdout=log, stderr=subprocess.STDOUT, **kwargs)
-        proc.log_path = self.tmp_path / f"{name}.log"
-        self.procs.append(proc)
-        return proc
-
-    def worker(self, name: str, nanny: bool = True, **kwargs) -> subprocess.Popen:
-        """Start `dask worker ADDRESS --preload zapiki.jobs.preload` (one thread) and wait until it joined."""
-        before = len(self.client.scheduler_info()["workers"])
-        cmd = [*WORKER, self.address, "--nthreads", "1", "--no-dashboard", "--name", name]
-        cmd += ["--preload", "zapiki.jobs.preload"] + ([] if nanny else ["--no-nanny"])
-        proc = self._start(cmd, name, **kwargs)
-        self.client.wait_for_workers(before + 1, timeout=60)
-        return proc
-
-    def address_of(self, name: str) -> str:
-        return next(a for a, w in self.client.scheduler_info()["workers"].items() if w["name"] == name)
-
-    def close(self) -> None:
-        self.client.close()
-        for proc in self.procs:
-            if proc.poll() is None:
-                proc.kill()
-            proc.wait()
 
 
 @pytest.fixture

@@ -85,12 +85,22 @@ class Dispatcher:
         self._nthreads = 0
         self._nthreads_at = 0.0
         self._scattered: dict[str, Future] = {}
+        self._scheduler_id: str | None = None
         self.batchable = frozenset(n for n in systems.names() if not systems.get(n).capabilities.isolated)
         self.rng = random.Random(settings.random_seed)
         self.dispatched = 0  # attempts sent to the cluster (for stats and tests)
 
     # -- life cycle ------------------------------------------------------------------------------------------
     def start(self) -> Dispatcher:
+        self._attach()
+        self._thread = threading.Thread(target=self._run, name="zapiki-dispatcher", daemon=True)
+        self._thread.start()
+        return self
+
+    def _attach(self) -> None:
+        """Register what the cluster needs from this dispatcher: the worker plugin (secrets), the scheduler plugin
+        (drain before retiring) and the event subscriptions. Again after a scheduler restart: a new scheduler
+        knows none of them."""
         self.client.register_plugin(ZapikiWorkerPlugin(self.secrets), name="zapiki")
         try:  # needs zapiki importable on the scheduler (true of `make run-scheduler` and local clusters)
             self.client.register_plugin(DrainBeforeRetire(), name="zapiki-drain")
@@ -98,9 +108,7 @@ class Dispatcher:
             log.warning("scheduler plugin not installed (retired workers will not drain first): %s", exc)
         self.client.subscribe_topic(START_TOPIC, self._on_start_event)
         self.client.subscribe_topic(HANDBACK_TOPIC, self._on_handback_event)
-        self._thread = threading.Thread(target=self._run, name="zapiki-dispatcher", daemon=True)
-        self._thread.start()
-        return self
+        self._scheduler_id = self.client.scheduler_info(n_workers=0).get("id")
 
     def wake(self) -> None:
         """New work was written: look at the database now rather than at the next tick."""
@@ -173,6 +181,13 @@ class Dispatcher:
         if reclaimed:
             log.info("re-dispatching %d jobs whose dispatcher stopped", reclaimed)
         self.repo.promote_due_retries()
+        # Safety net: a job this dispatcher holds whose attempt it no longer tracks would stay processing for
+        # ever (its lease renewed); fail that attempt, charged, so the job is retried.
+        for token in self.repo.held_tokens(self.id) - set(self.inflight):
+            log.warning("attempt %s is held but not tracked: failing it so that its jobs retry", token)
+            self.repo.fail_attempt(
+                token, None, "transient", "attempt lost by the dispatcher", self.settings.retry_delay
+            )
         for token in self.repo.overdue_tokens(self.id):
             attempt = self.inflight.pop(token, None)
             if attempt is not None:
@@ -185,8 +200,13 @@ class Dispatcher:
         running worker)."""
         if time.monotonic() - self._nthreads_at > 1.0:
             try:
+                info = self.client.scheduler_info(n_workers=-1)
+                if info.get("id") != self._scheduler_id:
+                    log.warning("a new scheduler (%s): registering plugins and subscriptions again", info.get("id"))
+                    self._scattered.clear()
+                    self._attach()
                 # running workers only: a draining worker takes no new job, so it offers no slot
-                workers = self.client.scheduler_info(n_workers=-1)["workers"].values()
+                workers = info["workers"].values()
                 self._nthreads = sum(w["nthreads"] for w in workers if w.get("status", "running") == "running")
             except Exception:
                 self._nthreads = 0
@@ -297,25 +317,29 @@ class Dispatcher:
                 self._events.put((kind, payload))  # keep it: nothing acknowledged is lost
                 raise
 
+    # Each handler writes to the database first and changes `inflight` only once the write succeeded: a handler
+    # that meets a database outage is run again with the same event (see _drain_events), so nothing is lost.
     def _handle_start(self, msg: dict[str, Any]) -> None:
         token = msg.get("token")
         attempt = self.inflight.get(token)
         if attempt is None:
             return
-        attempt.starts += 1
+        run = attempt.starts + 1
         at = datetime.fromtimestamp(float(msg.get("at", time.time())), UTC)
-        if attempt.starts > 1 or len(attempt.job_ids) == 1:
-            # Batches of fast jobs counted their first run when claimed; every other run is written here.
-            self.repo.record_start(token, str(msg.get("worker")), at, attempt.timeout_s, GRACE_S)
-        if attempt.starts > 1:
-            exhausted = self.repo.charge_rerun(token)
-            log.warning("attempt %s re-run by Dask after a worker died (run %d)", token, attempt.starts)
-            if exhausted:
-                self.repo.fail_for_good(exhausted, "worker died during the job; attempt budget exhausted")
-                if set(exhausted) >= set(attempt.job_ids):
-                    attempt.abandoned = True
-                    attempt.future.cancel()
-                    self.inflight.pop(token, None)
+        # Batches of fast jobs counted their first run when claimed; every other run is counted here.
+        count = run > 1 or len(attempt.job_ids) == 1
+        exhausted = self.repo.record_run(
+            token, str(msg.get("worker")), at, attempt.timeout_s, GRACE_S, count=count, rerun=run > 1
+        )
+        attempt.starts = run
+        if run > 1:
+            log.warning("attempt %s re-run by Dask after a worker died (run %d)", token, run)
+        if exhausted:
+            self.repo.fail_for_good(exhausted, "worker died during the job; attempt budget exhausted")
+            if set(exhausted) >= set(attempt.job_ids):
+                attempt.abandoned = True
+                attempt.future.cancel()
+                self.inflight.pop(token, None)
 
     def _handle_handback(self, msg: dict[str, Any]) -> None:
         """A draining worker holds attempts it will never start: their jobs go back to pending, uncharged, and
@@ -325,15 +349,16 @@ class Dispatcher:
             attempt = self.inflight.get(token)
             if attempt is None or attempt.starts:
                 continue
-            self.inflight.pop(token)
+            released = self.repo.release_attempt(token, uncount_run=len(attempt.job_ids) > 1)
+            self.inflight.pop(token, None)
             attempt.abandoned = True
             attempt.future.cancel()
-            released = self.repo.release_attempt(token, uncount_run=len(attempt.job_ids) > 1)
             log.info("attempt %s handed back by draining worker %s (%d jobs)", token, msg.get("worker"), released)
 
     def _handle_done(self, token: str, future: Future) -> None:
-        attempt = self.inflight.pop(token, None)
+        attempt = self.inflight.get(token)
         if attempt is None or attempt.abandoned:
+            self.inflight.pop(token, None)
             return
         delay = self.settings.retry_delay
         if future.status == "finished":
@@ -346,6 +371,9 @@ class Dispatcher:
             missing = set(attempt.job_ids) - {r["job_id"] for r in results}
             for job_id in missing:
                 self.repo.fail_attempt(token, job_id, "transient", "no result returned", delay)
+        elif future.status == "cancelled" and not attempt.starts:
+            # lost by the cluster before it ran (the scheduler went away): back to pending, uncharged
+            self.repo.release_attempt(token, uncount_run=len(attempt.job_ids) > 1)
         elif future.status == "cancelled":
             self.repo.fail_attempt(token, None, "transient", "task cancelled by the cluster", delay)
         else:
@@ -355,4 +383,5 @@ class Dispatcher:
             except Exception as err:
                 message = f"task failed: {err}"
             self.repo.fail_attempt(token, None, "transient", message, delay)
+        self.inflight.pop(token, None)
         future.release()

@@ -1,8 +1,8 @@
 """`zapiki worker SCHEDULER [dask worker options]` (what `make run-worker` runs): a `dask worker` with Zapiki's
 preload, restarted when it dies, and stopped for good when asked.
 
-- It exits and is restarted after 2 s when it fails (a crash, a lost scheduler: Dask workers exit rather than
-  reconnect to a new scheduler).
+- Whenever the worker exits without being asked to by the supervisor (a crash, a lost scheduler: Dask workers
+  exit rather than reconnect to a new scheduler, a retirement), it is started again after 2 s.
 - SIGTERM or SIGINT to the supervisor (or Ctrl-C in its terminal) is passed to the worker once per signal: the
   first makes it drain (finish its running jobs, hand back the rest) and exit 0, and then the supervisor exits
   0 without restarting it; a second stops the worker at once. The worker runs in its own session so that a
@@ -31,7 +31,7 @@ def worker_command(scheduler: str, extra: Sequence[str] = ()) -> list[str]:
 
 
 def supervise(command: Sequence[str], restart_delay_s: float = RESTART_DELAY_S) -> int:
-    """Run `command` until it exits cleanly or a signal asks it to stop; return its last exit status."""
+    """Run `command` again and again until a signal asks it to stop; then 0 if it stopped cleanly, else 1."""
     signals: list[int] = []
     child: subprocess.Popen[bytes] | None = None
 
@@ -45,7 +45,7 @@ def supervise(command: Sequence[str], restart_delay_s: float = RESTART_DELAY_S) 
     while True:
         child = subprocess.Popen(list(command), start_new_session=True)
         status = child.wait()
-        if signals or status == 0:
+        if signals:
             return 0 if status == 0 else 1
         print(f"worker exited with status {status}; restarting in {restart_delay_s:g} s", file=sys.stderr, flush=True)
         deadline = time.monotonic() + restart_delay_s

@@ -149,29 +149,24 @@ class JobRepository:
             return jobs
 
     # -- running ---------------------------------------------------------------------------------------------
-    def record_start(self, token: str, worker: str, at: datetime, timeout_s: float, grace_s: float) -> None:
-        """A run of the attempt started on `worker` (the first run, or a Dask re-run after a worker died)."""
-        with self.sessions.begin() as s:
-            s.execute(
-                update(Job)
-                .where(Job.attempt_token == token, Job.status == PROCESSING)
-                .values(
-                    runs=Job.runs + 1,
-                    worker=worker,
-                    started_at=at,
-                    deadline_at=at + timedelta(seconds=timeout_s + grace_s),
-                    updated_at=utcnow(),
-                )
-            )
-
-    def charge_rerun(self, token: str) -> list[str]:
-        """Dask re-ran the attempt (its worker died): count it as a used retry. Returns the ids of jobs whose
-        budget this exhausts (the caller fails them)."""
+    def record_run(
+        self, token: str, worker: str, at: datetime, timeout_s: float, grace_s: float, count: bool, rerun: bool
+    ) -> list[str]:
+        """A run of the attempt started on `worker`, in one transaction: counted in `runs` (unless a batch
+        counted it when claimed: `count` False) and, for a Dask re-run after a worker died (`rerun`), charged as
+        a used retry. Returns the ids of jobs whose budget this exhausts (the caller fails them)."""
+        values: dict[str, Any] = dict(
+            worker=worker, started_at=at, deadline_at=at + timedelta(seconds=timeout_s + grace_s), updated_at=utcnow()
+        )
+        if count:
+            values["runs"] = Job.runs + 1
+        if rerun:
+            values["retry_count"] = Job.retry_count + 1
         with self.sessions.begin() as s:
             rows = s.execute(
                 update(Job)
                 .where(Job.attempt_token == token, Job.status == PROCESSING)
-                .values(retry_count=Job.retry_count + 1, updated_at=utcnow())
+                .values(**values)
                 .returning(Job.id, Job.retry_count, Job.max_retries)
             ).all()
             return [r.id for r in rows if r.retry_count > r.max_retries]
@@ -207,6 +202,14 @@ class JobRepository:
         with self.sessions.begin() as s:
             res = s.execute(update(Job).where(Job.attempt_token == token, Job.status == PROCESSING).values(**values))
             return res.rowcount or 0
+
+    def held_tokens(self, dispatcher_id: str) -> set[str]:
+        """Attempt tokens of the jobs `dispatcher_id` holds as processing."""
+        with self.sessions() as s:
+            rows = s.execute(
+                select(Job.attempt_token).where(Job.dispatcher_id == dispatcher_id, Job.status == PROCESSING).distinct()
+            ).all()
+            return {r[0] for r in rows if r[0]}
 
     def overdue_tokens(self, dispatcher_id: str) -> list[str]:
         """Attempt tokens of this dispatcher's jobs that are past their deadline."""

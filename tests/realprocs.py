@@ -1,0 +1,179 @@
+"""Real processes for the fault and shutdown tests: a `dask scheduler`, `dask worker --preload
+zapiki.jobs.preload` processes (bare, or under `zapiki worker`, the supervisor `make run-worker` runs), each
+logging to its own file, and helpers that read the jobs' fate from the database."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+SCHEDULER = [sys.executable, "-m", "distributed.cli.dask_scheduler"]
+WORKER = [sys.executable, "-m", "distributed.cli.dask_worker"]
+ENV = {**os.environ, "ZAPIKI_DIAGNOSTICS": "1", "ZAPIKI_WARMUP": "0"}
+FINAL = ("completed", "failed", "cancelled")
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Cluster:
+    """A scheduler and the workers a test starts, each logging to its own file."""
+
+    def __init__(self, tmp_path, port: int) -> None:
+        self.tmp_path = tmp_path
+        self.address = f"tcp://127.0.0.1:{port}"
+        self.procs: list[subprocess.Popen] = []
+        self.scheduler = self._start(
+            [*SCHEDULER, "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"], "scheduler"
+        )
+        from distributed import Client
+
+        self.client = Client(self.address, timeout=60)
+
+    def _start(self, cmd: list[str], name: str, **kwargs) -> subprocess.Popen:
+        log = open(self.tmp_path / f"{name}.log", "wb")
+        proc = subprocess.Popen(cmd, env=ENV, stdout=log, stderr=subprocess.STDOUT, **kwargs)
+        proc.log_path = self.tmp_path / f"{name}.log"
+        self.procs.append(proc)
+        return proc
+
+    def worker(self, name: str, nanny: bool = True, supervised: bool = False, wait: bool = True, **kwargs):
+        """Start `dask worker ADDRESS --preload zapiki.jobs.preload` (one thread), or the same under the
+        `zapiki worker` supervisor, and wait until it joined."""
+        before = len(self.client.scheduler_info()["workers"])
+        opts = [self.address, "--nthreads", "1", "--no-dashboard", "--name", name] + ([] if nanny else ["--no-nanny"])
+        if supervised:
+            cmd = [sys.executable, "-m", "zapiki.cli", "worker", *opts]
+        else:
+            cmd = [*WORKER, *opts, "--preload", "zapiki.jobs.preload"]
+        proc = self._start(cmd, name, **kwargs)
+        if wait:
+            self.client.wait_for_workers(before + 1, timeout=60)
+        return proc
+
+    def address_of(self, name: str) -> str:
+        return next(a for a, w in self.client.scheduler_info()["workers"].items() if w["name"] == name)
+
+    def close(self) -> None:
+        self.client.close()
+        for proc in self.procs:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait()
+
+
+def audit_completions(engine) -> None:
+    """Record every write of status 'completed' to a job in a table `completions` (a database trigger, so
+    nothing in Zapiki can skip it): a job listed twice was completed twice."""
+    import sqlalchemy as sa
+
+    if engine.dialect.name == "sqlite":
+        statements = [
+            "CREATE TABLE completions (job_id TEXT NOT NULL)",
+            "CREATE TRIGGER audit_completed AFTER UPDATE OF status ON jobs WHEN NEW.status = 'completed' "
+            "BEGIN INSERT INTO completions (job_id) VALUES (NEW.id); END",
+        ]
+    else:
+        statements = [
+            "CREATE TABLE completions (job_id TEXT NOT NULL)",
+            "CREATE FUNCTION audit_completed() RETURNS trigger AS $$ BEGIN "
+            "INSERT INTO completions (job_id) VALUES (NEW.id); RETURN NEW; END $$ LANGUAGE plpgsql",
+            "CREATE TRIGGER audit_completed AFTER UPDATE OF status ON jobs FOR EACH ROW "
+            "WHEN (NEW.status = 'completed') EXECUTE FUNCTION audit_completed()",
+        ]
+    with engine.begin() as conn:
+        for statement in statements:
+            conn.execute(sa.text(statement))
+
+
+class Figures(dict):
+    """What a fault test reports: jobs submitted, completed, failed, lost (not terminal), completed twice,
+    runs per job (max and mean), and the time to recover."""
+
+    def line(self) -> str:
+        return " ".join(f"{k}={v:.2f}" if isinstance(v, float) else f"{k}={v}" for k, v in self.items())
+
+
+REPORTED: list[Figures] = []
+
+
+def figures(engine, job_ids: list[str], scenario: str, recover_s: float | None = None) -> Figures:
+    """The fate of `job_ids`, read from the database (and the completions audit), reported at the end of the
+    test session."""
+    import sqlalchemy as sa
+
+    with engine.connect() as conn:
+        rows = []
+        for start in range(0, len(job_ids), 500):
+            chunk = job_ids[start : start + 500]
+            rows += conn.execute(
+                sa.text("SELECT id, status, runs FROM jobs WHERE id IN :ids").bindparams(
+                    sa.bindparam("ids", expanding=True)
+                ),
+                {"ids": chunk},
+            ).all()
+        completions = Counter(r[0] for r in conn.execute(sa.text("SELECT job_id FROM completions")))
+    wanted = set(job_ids)
+    audited = sum(n for job_id, n in completions.items() if job_id in wanted)
+    twice = sum(1 for job_id, n in completions.items() if job_id in wanted and n > 1)
+    statuses = [r[1] for r in rows]
+    runs = [r[2] for r in rows] or [0]
+    out = Figures(
+        scenario=scenario,
+        submitted=len(job_ids),
+        completed=statuses.count("completed"),
+        failed=statuses.count("failed"),
+        lost=len(job_ids) - sum(statuses.count(s) for s in FINAL),
+        completed_twice=int(twice or 0),
+        audited=int(audited or 0),  # completions the trigger saw: equals `completed` when nothing ran twice
+        max_runs=max(runs),
+        mean_runs=sum(runs) / len(runs),
+    )
+    if recover_s is not None:
+        out["recover_s"] = recover_s
+    REPORTED.append(out)
+    print(out.line())
+    return out
+
+
+def start_serve(tmp_path, db, port, *extra):
+    """`zapiki serve` on `db` and `port` (a local cluster of one single-thread worker unless `extra` says
+    otherwise), started in `tmp_path`; returns (process, banner) once it listens."""
+    cmd = [
+        sys.executable,
+        "-m",
+        "zapiki.cli",
+        "serve",
+        "--port",
+        str(port),
+        "--db",
+        db,
+        "--n-workers",
+        "1",
+        "--threads-per-worker",
+        "1",
+        "--dask-dashboard-port",
+        "0",
+        "--dashboards",
+        str(ROOT / "dashboards"),
+        *extra,
+    ]
+    env = {**os.environ, "ZAPIKI_WARMUP": "0"}
+    # Its output goes to a file (a pipe nobody reads would fill up and stall the server); proc.log() reads it.
+    log_path = tmp_path / f"serve-{port}-{time.monotonic_ns()}.log"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc.log = lambda: log_path.read_text(errors="replace")
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if "Launching server" in proc.log():
+            return proc, proc.log()
+        time.sleep(0.1)
+    proc.kill()
+    pytest.fail("zapiki serve did not start:\n" + proc.log())
