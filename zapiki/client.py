@@ -19,10 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from zapiki.config import Settings
-from zapiki.errors import JobFailed
+from zapiki.errors import InputError, JobFailed
 from zapiki.service import ZapikiService
 
 FINAL = ("completed", "failed", "cancelled")
+STATUSES = ("pending", "processing", "retrying", "completed", "failed", "cancelled")
 # The seed's job fields first, then the queue name and the attempt details.
 JOB_COLUMNS = [
     "id",
@@ -56,6 +57,50 @@ PROOF_COLUMNS = [
     "verification_key",
     "error_message",
 ]
+
+
+def _text(name: str, value: Any, optional: bool = False) -> str | None:  # noqa: ANN401
+    """`value` when it is a string (or None, when `optional`); else an InputError naming the argument."""
+    if value is None and optional:
+        return None
+    if not isinstance(value, str):
+        raise InputError(f"{name} must be a string, got {type(value).__name__}")
+    return value
+
+
+def _limit(value: Any) -> int | None:  # noqa: ANN401
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InputError(f"limit must be a whole number >= 0 or None, got {value!r}")
+    return value
+
+
+def _status(value: Any) -> str | None:  # noqa: ANN401
+    status = _text("status", value, optional=True)
+    if status is not None and status not in STATUSES:
+        raise InputError(f"status must be one of {', '.join(STATUSES)}, got {status!r}")
+    return status
+
+
+def _timeout(value: Any) -> float | None:  # noqa: ANN401
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
+        raise InputError(f"timeout must be a number of seconds >= 0 or None, got {value!r}")
+    return float(value)
+
+
+def _file(name: str, value: Any) -> bytes | None:  # noqa: ANN401
+    """A circuit file given as bytes or as a path."""
+    if value is None or isinstance(value, bytes | bytearray | memoryview):
+        return None if value is None else bytes(value)
+    if not isinstance(value, str | os.PathLike):
+        raise InputError(f"{name} must be bytes or a path to a file, got {type(value).__name__}")
+    try:
+        return Path(value).read_bytes()
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{name}: cannot read {value!r}: {exc}") from exc
 
 
 def _frame(rows: list[dict[str, Any]], columns: list[str], times: tuple[str, ...]) -> Any:  # noqa: ANN401
@@ -188,6 +233,7 @@ class Zapiki:
         **options: Any,  # noqa: ANN401
     ) -> dict[str, Any]:
         """Prove now and return the proof (async-only systems are submitted and waited for)."""
+        timeout = _timeout(timeout)
         impl_async = self.service.systems_by_name(system)["capabilities"]["async_only"]
         if impl_async:
             return self.submit(system, data, circuit=circuit, **options).result(timeout)
@@ -204,6 +250,7 @@ class Zapiki:
         **options: Any,  # noqa: ANN401
     ) -> Job:
         """Create a job; returns at once with its handle."""
+        _text("system", system)
         options = {**options, "priority": priority, "async": True}
         out = self.service.create_proof(self.user_id, system, data, options, self._circuit_id(circuit))
         return Job(self, out["job_id"], out["proof_id"])
@@ -222,7 +269,11 @@ class Zapiki:
         """Create one job per item (in chunks, with a progress bar); returns their handles in order."""
         from tqdm.auto import tqdm
 
-        items = list(items)
+        _text("system", system)
+        try:
+            items = list(items)
+        except TypeError:
+            raise InputError(f"items must be an iterable of inputs, got {type(items).__name__}") from None
         options = {**options, "priority": priority, "async": True}
         jobs: list[Job] = []
         circuit_id = self._circuit_id(circuit)
@@ -261,37 +312,46 @@ class Zapiki:
         single-party development setup (not a ceremony). Returns the circuit with its id and verification key.
         """
 
-        def read(x: Any) -> bytes | None:  # noqa: ANN401
-            if x is None or isinstance(x, bytes | bytearray):
-                return None if x is None else bytes(x)
-            return Path(x).read_bytes()
-
+        _text("name", name)
+        wasm_bytes, zkey_bytes, r1cs_bytes = _file("wasm", wasm), _file("zkey", zkey), _file("r1cs", r1cs)
+        if not isinstance(public, bool):
+            raise InputError(f"public must be True or False, got {public!r}")
         return self.service.register_circuit(
-            self.user_id, name, wasm=read(wasm) or b"", zkey=read(zkey), r1cs=read(r1cs), is_public=public
+            self.user_id, name, wasm=wasm_bytes or b"", zkey=zkey_bytes, r1cs=r1cs_bytes, is_public=public
         )
 
     def circuits(self) -> list[dict[str, Any]]:
         """The circuits you can use (yours and public ones)."""
         return self.service.circuits.list(self.user_id, limit=1000)
 
-    def _circuit_id(self, circuit: str | None) -> str | None:
+    def _circuit_id(self, circuit: str | dict[str, Any] | None) -> str | None:
+        """The id of a circuit given by its name, its id, or what `register_circuit` returned."""
         if circuit is None:
             return None
+        if isinstance(circuit, dict) and isinstance(circuit.get("id"), str):
+            circuit = circuit["id"]
+        if not isinstance(circuit, str):
+            raise InputError(
+                "circuit must be a circuit's name, its id or what register_circuit returned, "
+                f"got {type(circuit).__name__}"
+            )
         return self.service.find_circuit(circuit, self.user_id)["id"]
 
     # -- looking -----------------------------------------------------------------------------------------
     def job(self, job_id: str) -> Job:
-        info = self.service.proofs.get_job(job_id)
+        info = self.service.proofs.get_job(_text("job_id", job_id))
         return Job(self, info["id"], info["proof_id"])
 
     def jobs(self, status: str | None = None, system: str | None = None, limit: int | None = 1000) -> Any:  # noqa: ANN401
         """Jobs as a pandas DataFrame (newest first), columns as in JOB_COLUMNS (queue is 'high'|'normal'|'low')."""
 
+        status, system, limit = _status(status), _text("system", system, optional=True), _limit(limit)
         rows = self.service.proofs.list_jobs(self.user_id, status=status, system=system, limit=limit)
         return _frame(rows, JOB_COLUMNS, ("created_at", "started_at", "completed_at", "next_attempt_at"))
 
     def proofs(self, status: str | None = None, system: str | None = None, limit: int | None = 1000) -> Any:  # noqa: ANN401
         """Proofs as a pandas DataFrame (newest first), columns as in PROOF_COLUMNS."""
+        status, system, limit = _status(status), _text("system", system, optional=True), _limit(limit)
         rows = self.service.proofs.list_proofs(self.user_id, status=status, system=system, limit=limit)
         return _frame(rows, PROOF_COLUMNS, ("created_at", "completed_at"))
 
