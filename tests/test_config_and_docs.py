@@ -20,6 +20,8 @@ DOCUMENTED = [
     "zapiki.api.ratelimit",
     "zapiki.store.db",
     "zapiki.jobs.worker",
+    "zapiki.jobs.drain",
+    "zapiki.jobs.supervise",
 ]
 
 
@@ -34,6 +36,7 @@ def test_the_shipped_config_file_holds_the_documented_defaults():
     assert s.queue_weights == {"high": 6, "normal": 3, "low": 1} and not s.strict_priority
     assert s.retry_delays_s == (0.0, 60.0, 300.0) and s.max_retries == 3
     assert s.default_timeout_s == s.max_timeout_s == 600.0
+    assert s.shutdown_grace_s == 30.0
     assert s.database_url.startswith("sqlite:///")
     assert "distributed" in s.dask  # the Dask part, for dask.config
 
