@@ -161,3 +161,29 @@ def test_the_supervisor_restarts_a_worker_that_died(cluster, service, until):
     assert _final(service, until, job)["status"] == "completed"
     supervisor.send_signal(signal.SIGINT)
     assert supervisor.wait(timeout=60) == 0
+
+
+def test_an_adaptive_clusters_scale_down_drains_the_worker_it_removes(sqlite_url, settings, until):
+    from distributed import Client, LocalCluster
+
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, preload=["zapiki.jobs.preload"]
+        ) as lc,
+        Client(lc) as client,
+    ):
+        client.wait_for_workers(2)
+        svc = ZapikiService.open(sqlite_url, client, settings)
+        try:
+            jobs = [_job(svc, {"sleep_s": 4, "value": i}) for i in range(2)]
+            for job in jobs:
+                _running_on(svc, until, job)
+            t0 = time.monotonic()
+            lc.scale(1)  # what an adaptive cluster does when it scales down
+            until(lambda: len(client.scheduler_info()["workers"]) == 1, timeout=60)
+            assert time.monotonic() - t0 > 1.0  # the removed worker finished its job first
+            for job in jobs:
+                done = _final(svc, until, job)
+                assert done["status"] == "completed" and done["runs"] == 1 and done["retry_count"] == 0, done
+        finally:
+            svc.close()
