@@ -7,13 +7,18 @@ every open one is terminated."""
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
+from sqlalchemy import select
+
+from zapiki.store.models import Job, utcnow
 
 FINAL = ("completed", "failed", "cancelled")
+JOB_S = 1.0  # how long each diagnostic job runs
 
 
 @contextmanager
@@ -51,17 +56,30 @@ def database_down(service) -> Iterator[None]:
             admin.dispose()
 
 
+def _job_rows(service) -> dict[str, Job]:
+    with service.sessions() as s:
+        return {j.id: j for j in s.scalars(select(Job))}
+
+
 def test_database_outage_answers_503_and_loses_nothing_acknowledged(api, until):
     alice = api.alice
+    service = api.service
     sync = [alice.post("/api/v1/proofs", json={"proof_system": "commitment", "data": f"s{i}"}) for i in range(3)]
     jobs = [
-        alice.post("/api/v1/proofs", json={"proof_system": "diagnostic", "data": {"sleep_s": 0.3, "value": i}})
+        alice.post("/api/v1/proofs", json={"proof_system": "diagnostic", "data": {"sleep_s": JOB_S, "value": i}})
         for i in range(4)
     ]
     assert [r.status_code for r in sync] == [201] * 3 and [r.status_code for r in jobs] == [202] * 4
     acknowledged = {r.json()["id"] for r in sync} | {r.json()["proof_id"] for r in jobs}
 
-    with database_down(api.service):
+    # The outage begins while a job runs on the worker, and lasts until its result has come back from the
+    # cluster (longer than a job takes): results arrive while nothing can be written.
+    until(lambda: any(j.status == "processing" and j.runs == 1 for j in _job_rows(service).values()))
+    with database_down(service):
+        began = time.monotonic()
+        # the attempts still out on the cluster as the outage begins: their results can only arrive during it
+        in_flight = {t: a for t, a in dict(service.dispatcher.inflight).items() if not a.future.done()}
+        assert in_flight
         health = api.client().get("/health")
         assert health.status_code == 503 and health.json()["database"] == "unreachable"
         for method, path, body in [
@@ -82,8 +100,24 @@ def test_database_outage_answers_503_and_loses_nothing_acknowledged(api, until):
         stranger = api.client(None, **{"X-API-Key": "zk_someone-else"}).get("/api/v1/jobs")
         assert stranger.status_code == 503
         assert api.client().get("/api/v1/openapi.json").status_code == 200  # needs no database
+        # every one of them ends during the outage: the running job's result arrives, and the job that waited in
+        # Dask behind it starts (its start is announced) and finishes too
+        until(lambda: all(a.future.status == "finished" for a in in_flight.values()), timeout=2 * JOB_S + 10)
+        arrived = {r["job_id"]: r["proof_data"] for a in in_flight.values() for r in a.future.result()["results"]}
+        time.sleep(1.5)  # the dispatcher meets the outage as it goes to store them (it retries every 1 s)
+        assert time.monotonic() - began > JOB_S  # the outage outlasted a whole job
+        still_down = utcnow()  # the last moment of the outage that nothing could have written after
 
     until(lambda: api.client().get("/health").status_code == 200, timeout=15)
+    # The results that arrived during the outage are stored afterwards, as they arrived (not re-run).
+    deadline = time.monotonic() + 20
+    while (rows := _job_rows(service)) and any(rows[j].status != "completed" for j in arrived):
+        assert time.monotonic() < deadline, {j: (rows[j].status, rows[j].runs, rows[j].retry_count) for j in arrived}
+        time.sleep(0.1)
+    for job_id, proof_data in arrived.items():
+        job = rows[job_id]
+        assert job.completed_at > still_down and job.runs == 1 and job.retry_count == 0
+        assert service.proofs.get_proof(job.proof_id)["proof_data"] == proof_data
     proofs = until(
         lambda: (
             (ps := alice.get("/api/v1/proofs", params={"limit": 100}).json()["proofs"])
@@ -95,3 +129,5 @@ def test_database_outage_answers_503_and_loses_nothing_acknowledged(api, until):
     assert {p["id"] for p in proofs} == acknowledged  # all there, and nothing refused was half-written
     assert {p["status"] for p in proofs} == {"completed"}
     assert sorted(p["proof_data"]["value"] for p in proofs if p["proof_system"] == "diagnostic") == [0, 1, 2, 3]
+    # each job ran once and was charged nothing: an outage is not the job's failure
+    assert {(j.runs, j.retry_count) for j in _job_rows(service).values()} == {(1, 0)}
