@@ -35,7 +35,7 @@ from zapiki import systems
 from zapiki.config import Settings
 from zapiki.jobs.drain import HANDBACK_TOPIC, DrainBeforeRetire, attempt_key
 from zapiki.jobs.picker import pick_queue
-from zapiki.jobs.worker import START_TOPIC, ZapikiWorkerPlugin, pack_specs, run_attempt
+from zapiki.jobs.worker import START_TOPIC, ZapikiWorkerPlugin, pack_specs, run_attempt, secrets_id
 from zapiki.store.jobs import PENDING, PROCESSING, ClaimedJob, JobRepository
 from zapiki.store.models import Job, utcnow
 
@@ -53,6 +53,47 @@ class _Attempt:
     timeout_s: float
     starts: int = 0
     abandoned: bool = False
+
+
+class _Topics:
+    """Dask keeps one handler per topic and client: several dispatchers on one client (two services in a
+    notebook) share one subscription, and each event goes to all of them (each ignores tokens it does not own)."""
+
+    _lock = threading.Lock()
+    _handlers: dict[tuple[str, str], list[Callable[[Any], None]]] = {}
+
+    @classmethod
+    def subscribe(cls, client: Client, topic: str, handler: Callable[[Any], None]) -> None:
+        key = (client.id, topic)
+        with cls._lock:
+            handlers = cls._handlers.setdefault(key, [])
+            if handler not in handlers:
+                handlers.append(handler)
+        # sent every time: a new scheduler (after a restart) knows no subscription
+        client.subscribe_topic(topic, lambda event: cls._fan_out(key, event))
+
+    @classmethod
+    def _fan_out(cls, key: tuple[str, str], event: Any) -> None:  # noqa: ANN401
+        with cls._lock:
+            handlers = list(cls._handlers.get(key, ()))
+        for handler in handlers:
+            handler(event)
+
+    @classmethod
+    def unsubscribe(cls, client: Client, topic: str, handler: Callable[[Any], None]) -> None:
+        key = (client.id, topic)
+        with cls._lock:
+            handlers = cls._handlers.get(key, [])
+            if handler in handlers:
+                handlers.remove(handler)
+            last = not handlers
+            if last:
+                cls._handlers.pop(key, None)
+        if last:
+            try:
+                client.unsubscribe_topic(topic)
+            except Exception:  # the client is closed, or never subscribed
+                pass
 
 
 class Dispatcher:
@@ -73,11 +114,13 @@ class Dispatcher:
         self.sessions = sessions
         self.client = client
         self.secrets = secrets
+        self.secrets_id = secrets_id(secrets)
         self.resolve_resources = resolve_resources
         self.repo = JobRepository(sessions)
         self.id = str(uuid.uuid4())
         self.inflight: dict[str, _Attempt] = {}
         self._events: queue.Queue[tuple[str, Any]] = queue.Queue()
+        self._retry_first: tuple[str, Any] | None = None
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._finishing = threading.Event()
@@ -101,13 +144,14 @@ class Dispatcher:
         """Register what the cluster needs from this dispatcher: the worker plugin (secrets), the scheduler plugin
         (drain before retiring) and the event subscriptions. Again after a scheduler restart: a new scheduler
         knows none of them."""
-        self.client.register_plugin(ZapikiWorkerPlugin(self.secrets), name="zapiki")
+        plugin = ZapikiWorkerPlugin(self.secrets)
+        self.client.register_plugin(plugin, name=plugin.name)
         try:  # needs zapiki importable on the scheduler (true of `make run-scheduler` and local clusters)
             self.client.register_plugin(DrainBeforeRetire(), name="zapiki-drain")
         except Exception as exc:
             log.warning("scheduler plugin not installed (retired workers will not drain first): %s", exc)
-        self.client.subscribe_topic(START_TOPIC, self._on_start_event)
-        self.client.subscribe_topic(HANDBACK_TOPIC, self._on_handback_event)
+        _Topics.subscribe(self.client, START_TOPIC, self._on_start_event)
+        _Topics.subscribe(self.client, HANDBACK_TOPIC, self._on_handback_event)
         self._scheduler_id = self.client.scheduler_info(n_workers=0).get("id")
 
     def wake(self) -> None:
@@ -133,11 +177,8 @@ class Dispatcher:
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=30)
-        for topic in (START_TOPIC, HANDBACK_TOPIC):
-            try:
-                self.client.unsubscribe_topic(topic)
-            except Exception:
-                pass
+        _Topics.unsubscribe(self.client, START_TOPIC, self._on_start_event)
+        _Topics.unsubscribe(self.client, HANDBACK_TOPIC, self._on_handback_event)
         for attempt in self.inflight.values():
             attempt.future.cancel()
         self.inflight.clear()
@@ -253,6 +294,7 @@ class Dispatcher:
                 "attempt": j.attempt,
                 "timeout_s": j.timeout_s,
                 "options": j.options,
+                "secrets_id": self.secrets_id,
             }
             for j in jobs
         ]
@@ -302,10 +344,13 @@ class Dispatcher:
 
     def _drain_events(self) -> None:
         while True:
-            try:
-                kind, payload = self._events.get_nowait()
-            except queue.Empty:
-                return
+            if self._retry_first is not None:  # an event that met a database outage keeps its place in the order
+                (kind, payload), self._retry_first = self._retry_first, None
+            else:
+                try:
+                    kind, payload = self._events.get_nowait()
+                except queue.Empty:
+                    return
             try:
                 if kind == "start":
                     self._handle_start(payload)
@@ -314,7 +359,7 @@ class Dispatcher:
                 else:
                     self._handle_done(*payload)
             except SQLAlchemyError:
-                self._events.put((kind, payload))  # keep it: nothing acknowledged is lost
+                self._retry_first = (kind, payload)  # kept, and handled first next time: nothing is lost
                 raise
 
     # Each handler writes to the database first and changes `inflight` only once the write succeeded: a handler
@@ -326,11 +371,7 @@ class Dispatcher:
             return
         run = attempt.starts + 1
         at = datetime.fromtimestamp(float(msg.get("at", time.time())), UTC)
-        # Batches of fast jobs counted their first run when claimed; every other run is counted here.
-        count = run > 1 or len(attempt.job_ids) == 1
-        exhausted = self.repo.record_run(
-            token, str(msg.get("worker")), at, attempt.timeout_s, GRACE_S, count=count, rerun=run > 1
-        )
+        exhausted = self.repo.record_run(token, str(msg.get("worker")), at, attempt.timeout_s, GRACE_S, rerun=run > 1)
         attempt.starts = run
         if run > 1:
             log.warning("attempt %s re-run by Dask after a worker died (run %d)", token, run)
@@ -349,7 +390,7 @@ class Dispatcher:
             attempt = self.inflight.get(token)
             if attempt is None or attempt.starts:
                 continue
-            released = self.repo.release_attempt(token, uncount_run=len(attempt.job_ids) > 1)
+            released = self.repo.release_attempt(token)
             self.inflight.pop(token, None)
             attempt.abandoned = True
             attempt.future.cancel()
@@ -363,6 +404,10 @@ class Dispatcher:
         delay = self.settings.retry_delay
         if future.status == "finished":
             out = future.result()
+            if not attempt.starts:  # the result overtook the start event (fast batches): count the run now
+                at = datetime.fromtimestamp(float(out.get("started", time.time())), UTC)
+                self.repo.record_run(token, str(out.get("worker")), at, attempt.timeout_s, GRACE_S, rerun=False)
+                attempt.starts = 1
             results = out["results"]
             self.repo.complete(token, [r for r in results if r["ok"]])
             for r in results:
@@ -373,7 +418,7 @@ class Dispatcher:
                 self.repo.fail_attempt(token, job_id, "transient", "no result returned", delay)
         elif future.status == "cancelled" and not attempt.starts:
             # lost by the cluster before it ran (the scheduler went away): back to pending, uncharged
-            self.repo.release_attempt(token, uncount_run=len(attempt.job_ids) > 1)
+            self.repo.release_attempt(token)
         elif future.status == "cancelled":
             self.repo.fail_attempt(token, None, "transient", "task cancelled by the cluster", delay)
         else:

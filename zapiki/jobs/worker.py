@@ -31,7 +31,7 @@ START_TOPIC = "zapiki-start"
 
 class _WorkerState:
     def __init__(self) -> None:
-        self.secrets: dict[str, bytes] = {}
+        self.secrets: dict[str, dict[str, bytes]] = {}  # per service: {secrets_id: {name: secret}}
         self.pool: ChildPool | None = None
         self.lock = threading.Lock()
 
@@ -56,27 +56,43 @@ def configure_logging() -> None:
         logger.propagate = False
 
 
+def secrets_id(secrets: dict[str, bytes]) -> str:
+    """A short name for one service's secrets (several services may share a cluster, each with its own keys).
+
+    >>> secrets_id({"commitment_signing_key": b"k"}) == secrets_id({"commitment_signing_key": b"k"})
+    True
+    """
+    digest = hashlib.sha256()
+    for name in sorted(secrets):
+        digest.update(name.encode() + b"\0" + secrets[name] + b"\0")
+    return digest.hexdigest()[:16]
+
+
 class ZapikiWorkerPlugin(WorkerPlugin):
-    """Hands the service's secrets (the commitment signing key) to every worker, including later joiners.
+    """Hands one service's secrets (the commitment signing key) to every worker, including later joiners. Each
+    service's plugin has its own name, so a second service on the same cluster adds its secrets beside the
+    first's instead of replacing them; registering the same secrets again changes nothing (idempotent).
 
     >>> plugin = ZapikiWorkerPlugin({"commitment_signing_key": b"..."})
-    >>> plugin.name
-    'zapiki'
+    >>> plugin.name.startswith("zapiki-")
+    True
     """
 
-    name = "zapiki"
+    idempotent = True
 
     def __init__(self, secrets: dict[str, bytes]) -> None:
         self.secrets = dict(secrets)
+        self.secrets_id = secrets_id(self.secrets)
+        self.name = f"zapiki-{self.secrets_id}"
 
     def setup(self, worker: Any) -> None:  # noqa: ANN401
         configure_logging()
-        STATE.secrets = dict(self.secrets)
+        STATE.secrets[self.secrets_id] = dict(self.secrets)
         STATE.child_pool()
 
     def teardown(self, worker: Any) -> None:  # noqa: ANN401
-        if STATE.pool is not None:
-            STATE.pool.close()
+        # The provers stay: they serve every service's jobs, and die with the worker process anyway.
+        STATE.secrets.pop(self.secrets_id, None)
 
 
 def _cache_dir() -> Path:
@@ -107,14 +123,15 @@ def run_attempt(token: str, packed_specs: bytes, resources: dict[str, dict[str, 
 
     The specs travel pickled (`pack_specs`), so Dask does not walk every job's input looking for futures.
 
-    Each spec: {job_id, proof_id, system, data, attempt, timeout_s, options}. Announces its start on the
+    Each spec: {job_id, proof_id, system, data, attempt, timeout_s, options, secrets_id}. Announces its start on the
     `zapiki-start` topic (so the dispatcher counts Dask's own re-runs), then returns
-    {"token", "worker", "results": [result dict per job, with job_id]}.
+    {"token", "worker", "started", "results": [result dict per job, with job_id]}.
     """
+    started = time.time()
     try:
         worker = get_worker()
         address = worker.address
-        worker.log_event(START_TOPIC, {"token": token, "worker": address, "at": time.time()})
+        worker.log_event(START_TOPIC, {"token": token, "worker": address, "at": started})
     except ValueError:  # run outside a worker (tests, the service's own inline path)
         address = "local"
     specs = pickle.loads(packed_specs)
@@ -123,7 +140,7 @@ def run_attempt(token: str, packed_specs: bytes, resources: dict[str, dict[str, 
     for spec in specs:
         log.info("Processing proof generation: %s (system: %s)", spec["proof_id"], spec["system"])
         ctx = ProveContext(
-            secrets=STATE.secrets,
+            secrets=STATE.secrets.get(spec.get("secrets_id", ""), {}),
             attempt=spec["attempt"],
             deadline=time.time() + float(spec["timeout_s"]),
             resources=paths,
@@ -144,7 +161,7 @@ def run_attempt(token: str, packed_specs: bytes, resources: dict[str, dict[str, 
         else:
             log.warning("Proof generation failed: %s (%s: %s)", spec["proof_id"], result["kind"], result["error"])
         results.append(result)
-    return {"token": token, "worker": address, "results": results}
+    return {"token": token, "worker": address, "started": started, "results": results}
 
 
 def pack_specs(specs: list[dict[str, Any]]) -> bytes:

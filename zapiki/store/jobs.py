@@ -97,16 +97,14 @@ class JobRepository:
             else:
                 ids = [rows[0][0]]
             # The watchdog's deadline until the worker reports the real start (then: start + timeout + grace).
-            # started_at is the dispatch time until then, so a processing job always shows one. A batch of fast
-            # jobs counts its first run here; a single job's run is counted when the worker announces it.
+            # started_at is the dispatch time until then, so a processing job always shows one. Runs are counted
+            # when the worker announces them (record_run), never here: a claim that never ran counts nothing.
             conn = s.connection()
             ts = bulk.timestamp
-            batch = len(ids) > 1
-            first_run = ", runs = runs + 1" if batch else ""
             statement = bulk.sql(
                 conn,
                 "UPDATE jobs SET status = ?, attempt_token = ?, dispatcher_id = ?, lease_until = ?, deadline_at = ?, "
-                f"worker = NULL, updated_at = ?, started_at = ?{first_run} WHERE status = ? AND id IN ({{in}}) "
+                "worker = NULL, updated_at = ?, started_at = ? WHERE status = ? AND id IN ({in}) "
                 "RETURNING id, proof_id, proof_system, retry_count, timeout_s, priority",
                 len(ids),
             )
@@ -150,16 +148,18 @@ class JobRepository:
 
     # -- running ---------------------------------------------------------------------------------------------
     def record_run(
-        self, token: str, worker: str, at: datetime, timeout_s: float, grace_s: float, count: bool, rerun: bool
+        self, token: str, worker: str, at: datetime, timeout_s: float, grace_s: float, rerun: bool
     ) -> list[str]:
-        """A run of the attempt started on `worker`, in one transaction: counted in `runs` (unless a batch
-        counted it when claimed: `count` False) and, for a Dask re-run after a worker died (`rerun`), charged as
-        a used retry. Returns the ids of jobs whose budget this exhausts (the caller fails them)."""
+        """A run of the attempt started on `worker`, in one transaction: counted in `runs` and, for a Dask re-run
+        after a worker died (`rerun`), charged as a used retry. Returns the ids of jobs whose budget this exhausts
+        (the caller fails them)."""
         values: dict[str, Any] = dict(
-            worker=worker, started_at=at, deadline_at=at + timedelta(seconds=timeout_s + grace_s), updated_at=utcnow()
+            runs=Job.runs + 1,
+            worker=worker,
+            started_at=at,
+            deadline_at=at + timedelta(seconds=timeout_s + grace_s),
+            updated_at=utcnow(),
         )
-        if count:
-            values["runs"] = Job.runs + 1
         if rerun:
             values["retry_count"] = Job.retry_count + 1
         with self.sessions.begin() as s:
@@ -191,16 +191,18 @@ class JobRepository:
             )
             return rows.rowcount or 0
 
-    def release_attempt(self, token: str, uncount_run: bool = False) -> int:
+    def release_attempt(self, token: str) -> int:
         """processing -> pending for the jobs of an attempt that never started (a draining worker handed it
-        back): no retry is charged; `uncount_run` takes back the run a batch counted when it was claimed."""
-        values: dict[str, Any] = dict(
-            status=PENDING, attempt_token=None, dispatcher_id=None, worker=None, started_at=None, updated_at=utcnow()
-        )
-        if uncount_run:
-            values.update(runs=Job.runs - 1)
+        back, or the cluster lost it before it ran): no run and no retry is counted."""
+        now = utcnow()
         with self.sessions.begin() as s:
-            res = s.execute(update(Job).where(Job.attempt_token == token, Job.status == PROCESSING).values(**values))
+            res = s.execute(
+                update(Job)
+                .where(Job.attempt_token == token, Job.status == PROCESSING)
+                .values(
+                    status=PENDING, attempt_token=None, dispatcher_id=None, worker=None, started_at=None, updated_at=now
+                )
+            )
             return res.rowcount or 0
 
     def held_tokens(self, dispatcher_id: str) -> set[str]:
