@@ -139,8 +139,12 @@ def main() -> None:
         for threads in sorted({1, min(2, max_threads)}):
             numba.set_num_threads(threads)
             t = best_of(lambda pts=pts, ks=ks: msm(pts, ks), args.repeat if log_n < 20 else 1)
-            report(f"G1 MSM 2^{log_n}, {threads} thread(s)", t, py_g1 * n,
-                   "py_ecc extrapolated from 4 points (naive multiply + add)")
+            report(
+                f"G1 MSM 2^{log_n}, {threads} thread(s)",
+                t,
+                py_g1 * n,
+                "py_ecc extrapolated from 4 points (naive multiply + add)",
+            )
         numba.set_num_threads(max_threads)
         del pts
 
@@ -159,7 +163,7 @@ def main() -> None:
     small = 1 << 12
     vals = [int(v) for v in rng.integers(0, 2**62, small)]
     t_ref = best_of(lambda: reference.ntt(vals), 1)
-    for log_n in ([16] if args.quick else [16, 20]):
+    for log_n in [16] if args.quick else [16, 20]:
         n = 1 << log_n
         arr = fr.from_ints([int(v) for v in rng.integers(0, 2**62, n)])
         ntt.ntt(arr)  # twiddles
