@@ -52,6 +52,18 @@ def test_async_only_systems_always_become_jobs(db_url, make_service, until):
     until(lambda: svc.proofs.get_job(out["job_id"])["status"] == "completed")
 
 
+def test_isolated_provers_are_handed_no_secret_while_the_worker_signs_commitments(db_url, make_service, until):
+    svc = make_service(db_url)
+    signed = svc.create_proof(svc.default_user_id, "commitment", "signed on a worker", {"async": True})
+    isolated = svc.create_proof(svc.default_user_id, "diagnostic", {"value": "isolated"})
+    for out in (signed, isolated):
+        until(lambda out=out: svc.proofs.get_job(out["job_id"])["status"] == "completed")
+    proof = svc.proofs.get_proof(signed["proof_id"])
+    assert svc.verify("commitment", proof["proof_data"], proof["public_inputs"], proof["verification_key"])
+    # the isolated child (where a circuit's wasm runs) saw no secret at all
+    assert svc.proofs.get_proof(isolated["proof_id"])["proof_data"]["secrets"] == []
+
+
 def test_many_fast_jobs_each_keep_their_own_row(db_url, make_service, until):
     svc = make_service(db_url)
     ids = svc.submit_many(svc.default_user_id, "commitment", [f"item-{i}" for i in range(1200)], {"priority": "low"})

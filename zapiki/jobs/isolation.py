@@ -61,7 +61,8 @@ class ChildProcess:
             "system": system,
             "data": data,
             "ctx": {
-                "secrets": ctx.secrets,
+                # never a secret: an isolated prover runs code from strangers (a circuit's wasm)
+                "secrets": {},
                 "attempt": ctx.attempt,
                 "deadline": ctx.deadline,
                 "resources": ctx.resources,

@@ -38,7 +38,13 @@ class DiagnosticSystem:
         end = time.monotonic() + float(data.get("sleep_s", 0))
         while time.monotonic() < end:
             time.sleep(min(0.01, max(0.0, end - time.monotonic())))
-        proof = {"value": data.get("value"), "attempt": ctx.attempt, "pid": os.getpid(), "host": socket.gethostname()}
+        proof = {
+            "value": data.get("value"),
+            "attempt": ctx.attempt,
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            "secrets": sorted(ctx.secrets),  # the names of the secrets this run was handed (none, when isolated)
+        }
         return ProofOutput(proof, {"value": data.get("value")}, None)
 
     def verify(self, proof: dict[str, Any], public_inputs: Any, verification_key: Any = None) -> bool:  # noqa: ANN401
