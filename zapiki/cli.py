@@ -103,6 +103,20 @@ def keys_revoke(key: str, db: str | None, config: str | None) -> None:
     click.echo(f"revoked {info['id']} ({info['prefix']}…)")
 
 
+@keys.command("rotate-signing-key")
+@db_option
+@config_option
+def keys_rotate_signing_key(db: str | None, config: str | None) -> None:
+    """Replace the service's commitment signing key. Proofs signed with the old one still verify as the
+    service's; restart `zapiki serve` (and other dispatching processes) to sign with the new one."""
+    from zapiki.systems.commitment import SIGNING_KEY
+
+    svc = _service(db, config)
+    public = svc.keys.rotate_service_key(SIGNING_KEY)
+    svc.close()
+    click.echo(f"new signing key {public}; restart the service to use it")
+
+
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the raw JSON.")
 @db_option

@@ -296,10 +296,37 @@ class ZapikiService:
         return self.circuits.find(id_or_name, user_id)
 
     def verify(self, system: str, proof: Any, public_inputs: Any, verification_key: Any = None) -> bool:  # noqa: ANN401
-        """True when `proof` is valid; malformed proofs or inputs raise InputError."""
+        """True when `proof` is valid (and, for systems the service signs, signed by this service); malformed
+        proofs or inputs raise InputError."""
+        return self.check(system, proof, public_inputs, verification_key)[0]
+
+    def check(
+        self,
+        system: str,
+        proof: Any,  # noqa: ANN401
+        public_inputs: Any,  # noqa: ANN401
+        verification_key: Any = None,  # noqa: ANN401
+    ) -> tuple[bool, str | None]:
+        """(valid, reason when not). A system whose proofs the service signs (`service_key`, e.g. commitment)
+        verifies only against the service's own public keys, the current and the rotated-out ones: a proof
+        carrying a stranger's key is not valid, however well it is signed."""
         if not isinstance(proof, dict):
             raise InputError("proof must be an object")
-        return bool(systems.get(system).verify(proof, public_inputs, verification_key))
+        impl = systems.get(system)
+        key_name = getattr(impl, "service_key", None)
+        if key_name:
+            claimed = proof.get("public_key")
+            if not isinstance(claimed, str):
+                raise InputError("malformed proof: public_key must be a hex string")
+            given = verification_key.get("public_key") if isinstance(verification_key, dict) else None
+            if given is not None and given != claimed:
+                return False, "the verification key's public_key is not the one the proof carries"
+            if claimed not in self.keys.service_public_keys(key_name):
+                return False, "not signed by this service: the proof's public_key is not one of the service's keys"
+            verification_key = {"public_key": claimed}
+        if impl.verify(proof, public_inputs, verification_key):
+            return True, None
+        return False, "the proof does not verify"
 
     # -- introspection ---------------------------------------------------------------------------------------
     def systems(self) -> list[dict[str, Any]]:

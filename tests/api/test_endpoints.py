@@ -51,7 +51,10 @@ def test_sync_proof_is_created_with_201_and_can_be_fetched_and_verified(api):
     body = {k: proof[k] for k in ("proof_system", "public_inputs", "verification_key")}
     assert api.alice.post("/api/v1/verify", json={**body, "proof": proof["proof_data"]}).json() == {"valid": True}
     tampered = {**body, "proof": proof["proof_data"], "public_inputs": {"data_type": "string", "data": "hellO"}}
-    assert api.alice.post("/api/v1/verify", json=tampered).json() == {"valid": False}
+    assert api.alice.post("/api/v1/verify", json=tampered).json() == {
+        "valid": False,
+        "reason": "the proof does not verify",
+    }
 
 
 def test_a_malformed_proof_is_not_valid_rather_than_an_error(api):

@@ -377,8 +377,8 @@ class VerifyHandler(BaseHandler):
             raise ApiError(422, "invalid_input", "proof is required (an object)")
         systems.get(system)  # UnknownProofSystem -> 422
         try:
-            valid = await self.run(
-                self.ctx.service.verify, system, body["proof"], body.get("public_inputs"), body.get("verification_key")
+            valid, reason = await self.run(
+                self.ctx.service.check, system, body["proof"], body.get("public_inputs"), body.get("verification_key")
             )
         except UnknownProofSystem:
             raise
@@ -389,7 +389,7 @@ class VerifyHandler(BaseHandler):
             log.warning("verifier of %s raised %s on a malformed proof", system, type(exc).__name__)
             self.send({"valid": False, "reason": f"malformed proof or inputs: {type(exc).__name__}"})
             return
-        self.send({"valid": bool(valid)})
+        self.send({"valid": True} if valid else {"valid": False, "reason": reason})
 
 
 class StatsHandler(BaseHandler):

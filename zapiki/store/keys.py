@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from zapiki.errors import ConflictError, InputError, NotFound
-from zapiki.store.models import ApiKey, ServiceKey, User, utcnow
+from zapiki.store.models import ApiKey, RetiredServiceKey, ServiceKey, User, utcnow
 
 KEY_PREFIX = "zk_"
 TIERS = ("free", "pro", "enterprise")
@@ -111,6 +111,28 @@ class KeyRepository:
                 return None
             key, user = row
             return {"user_id": user.id, "email": user.email, "tier": key.tier, "key_id": key.id}
+
+    def service_public_keys(self, name: str) -> set[str]:
+        """Every public key (hex) the service has signed with under `name`: the current one and retired ones."""
+        self.service_key(name)
+        with self.sessions() as s:
+            current = s.get(ServiceKey, name).public_key
+            retired = s.scalars(select(RetiredServiceKey.public_key).where(RetiredServiceKey.name == name)).all()
+            return {current, *retired}
+
+    def rotate_service_key(self, name: str) -> str:
+        """Replace the service key `name` by a new one; the old public key stays verifiable (its private key is
+        discarded). Returns the new public key. Running services pick it up when they restart."""
+        key = Ed25519PrivateKey.generate()
+        public = key.public_key().public_bytes_raw().hex()
+        with self.sessions.begin() as s:
+            old = s.get(ServiceKey, name)
+            if old is not None:
+                s.add(RetiredServiceKey(name=name, public_key=old.public_key, created_at=old.created_at))
+                s.delete(old)
+                s.flush()
+            s.add(ServiceKey(name=name, private_key=key.private_bytes_raw(), public_key=public))
+        return public
 
     def service_key(self, name: str) -> bytes:
         """The service's Ed25519 private key `name`, created on first use and kept in the database."""

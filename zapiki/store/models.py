@@ -188,3 +188,15 @@ class ServiceKey(Base):
     private_key: Mapped[bytes] = mapped_column(LargeBinary)
     public_key: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RetiredServiceKey(Base):
+    """The public half of a service key that was rotated out: proofs it signed still verify as the service's
+    (the private half is gone)."""
+
+    __tablename__ = "retired_service_keys"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(64), index=True)
+    public_key: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column()
+    retired_at: Mapped[datetime] = mapped_column(default=utcnow)

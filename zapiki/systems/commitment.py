@@ -111,6 +111,8 @@ class CommitmentSystem:
     """Hash commitments signed by the service; fast, so batched on the cluster or run inside a request."""
 
     name: ClassVar[str] = "commitment"
+    # Signed with the service's key of this name: the service verifies only against its own public keys.
+    service_key: ClassVar[str] = SIGNING_KEY
     capabilities: ClassVar[Capabilities] = Capabilities(
         async_only=False, isolated=False, typical_ms=0.1, setup_required=False, features=DATA_TYPES
     )
