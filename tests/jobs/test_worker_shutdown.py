@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from realprocs import FINAL, Cluster
+from realprocs import FINAL, Cluster, audit_completions, figures
 
 from zapiki.service import ZapikiService
 
@@ -27,6 +27,7 @@ def cluster(tmp_path, free_port):
 @pytest.fixture
 def service(sqlite_url, settings, cluster):
     svc = ZapikiService.open(sqlite_url, cluster.client, settings)
+    audit_completions(svc.engine)
     yield svc
     svc.close()
 
@@ -86,6 +87,13 @@ def test_sigterm_lets_the_running_job_finish_once_and_hands_back_the_waiting_one
     later = _final(service, until, waiting)
     assert later["status"] == "completed" and later["runs"] == 1 and later["retry_count"] == 0
     assert later["worker"] == cluster.address_of("w2")
+    report = figures(
+        service.engine,
+        [running, waiting],
+        f"worker SIGTERM mid-job ({'nanny' if nanny else 'no nanny'})",
+        stopped_after,
+    )
+    assert report["completed_twice"] == 0 and report["audited"] == 2 and report["max_runs"] == 1
 
 
 def test_ctrl_c_to_the_whole_process_group_drains_too(cluster, service, until):
