@@ -16,6 +16,7 @@ import dask.config
 import yaml
 
 from zapiki.errors import InputError
+from zapiki.witness.sandbox import WasmLimits
 
 PRIORITIES = ("high", "normal", "low")
 DEFAULT_CONFIG_NAME = "scheduler_config.yaml"
@@ -30,6 +31,16 @@ def _default_config_path() -> Path | None:
         if candidate.is_file():
             return candidate
     return None
+
+
+def _wasm_limits(section: dict[str, Any]) -> WasmLimits:
+    base = WasmLimits()
+    return WasmLimits(
+        max_bytes=int(section.get("max_wasm_bytes", base.max_bytes)),
+        cpu_s=int(section.get("probe_cpu_s", base.cpu_s)),
+        wall_s=float(section.get("probe_wall_s", base.wall_s)),
+        memory_bytes=int(section.get("probe_memory_bytes", base.memory_bytes)),
+    )
 
 
 @dataclass(frozen=True)
@@ -51,6 +62,7 @@ class Settings:
     n_workers: int = 2
     rate_limits: dict[str, int] = field(default_factory=lambda: {"free": 10, "pro": 1000, "enterprise": 1_000_000})
     max_body_bytes: int = 1 << 20
+    wasm: WasmLimits = field(default_factory=WasmLimits)  # bounds on probing an uploaded circuit wasm
     random_seed: int | None = None  # seeds the weighted queue choice (tests, reproducible runs)
     dask: dict[str, Any] = field(default_factory=dict)
 
@@ -100,6 +112,7 @@ class Settings:
                 **{k: int(v) for k, v in ((z.get("api") or {}).get("rate_limits") or {}).items()},
             },
             max_body_bytes=int((z.get("api") or {}).get("max_body_bytes", base.max_body_bytes)),
+            wasm=_wasm_limits(z.get("circuits") or {}),
             dask=raw,
         )
         settings.validate()
@@ -124,6 +137,10 @@ class Settings:
         """Load the Dask part of the file into `dask.config` (explicit settings already there still win)."""
         if self.dask:
             dask.config.update(dask.config.config, self.dask, priority="old")
+
+    def wasm_limits(self) -> WasmLimits:
+        """The bounds on probing an uploaded circuit wasm (the `circuits:` section)."""
+        return self.wasm
 
     def retry_delay(self, retry_number: int) -> float:
         """Seconds to wait before retry `retry_number` (1-based); the schedule's last value repeats."""

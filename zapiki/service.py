@@ -31,6 +31,7 @@ from zapiki.store.keys import DEFAULT_EMAIL, KeyRepository
 from zapiki.store.proofs import ProofRepository
 from zapiki.systems.base import ProveContext
 from zapiki.systems.commitment import SIGNING_KEY
+from zapiki.witness.sandbox import probe as probe_wasm
 
 log = logging.getLogger("zapiki.service")
 MAX_RETRIES_LIMIT = 10
@@ -228,9 +229,9 @@ class ZapikiService:
             raise InputError("the circuit's .wasm is required")
         if zkey is None and r1cs is None:
             raise InputError("send a .zkey (proving key, optionally with its .r1cs), or a .r1cs (development setup)")
-        # FormatError for a file that is not circom's witness wasm, before any key work; the calculator is cached,
-        # so circuit_info below does not compile the wasm again
-        groth16.witness_calculator(wasm)
+        # The wasm is a stranger's code: it is checked and probed in a bounded child process, never run here.
+        # FormatError for a file that is not circom's witness calculator, before any key work.
+        wasm_info = probe_wasm(wasm, self.settings.wasm_limits())
         if zkey is None:
             zkey, vkey = groth16.dev_setup(r1cs)
             info = {"setup": "development (single party, not a ceremony)"}
@@ -238,7 +239,7 @@ class ZapikiService:
             vkey = groth16.export_vkey(zkey)
             info = {"setup": "provided"}
         # FormatError (an input error) when the wasm, the key and the r1cs are not of one circuit
-        info.update(groth16.circuit_info(r1cs=r1cs, zkey=zkey, wasm=wasm))
+        info = groth16.check_wasm_fits({**info, **groth16.circuit_info(r1cs=r1cs, zkey=zkey)}, wasm_info)
         return self.circuits.create(
             user_id,
             name,
@@ -262,7 +263,9 @@ class ZapikiService:
         name = _circuit_name(name)
         if not wasm or not r1cs:
             raise InputError("the circuit's .wasm and .r1cs are both required for a development setup")
-        groth16.circuit_info(r1cs=r1cs, wasm=wasm)  # both readable, and of one circuit, before the setup starts
+        # both readable, and of one circuit, before the setup starts (the wasm probed away from this process)
+        wasm_info = probe_wasm(wasm, self.settings.wasm_limits())
+        groth16.check_wasm_fits(groth16.circuit_info(r1cs=r1cs), wasm_info)
         circuit = self.circuits.create(
             user_id,
             name,
@@ -277,7 +280,9 @@ class ZapikiService:
         def _setup() -> None:
             try:
                 zkey, vkey = groth16.dev_setup(r1cs)
-                info = {**circuit["info"], **groth16.circuit_info(r1cs=r1cs, zkey=zkey, wasm=wasm)}
+                info = groth16.check_wasm_fits(
+                    {**circuit["info"], **groth16.circuit_info(r1cs=r1cs, zkey=zkey)}, wasm_info
+                )
                 self.circuits.update(
                     circuit["id"],
                     zkey_sha256=self.circuits.put_blob(zkey),

@@ -511,7 +511,10 @@ def spec(settings: Settings | None = None, max_body_bytes: int | None = None) ->
                                 "required": ["valid"],
                                 "properties": {
                                     "valid": {"type": "boolean"},
-                                    "reason": {"type": "string", "description": "Why the proof is not valid (present when it is not)"},
+                                    "reason": {
+                                        "type": "string",
+                                        "description": "Why the proof is not valid (present when it is not)",
+                                    },
                                 },
                             },
                             "Verdict (a malformed proof is not valid)",

@@ -68,7 +68,7 @@ class _CircomError(Exception):
 
 _engine_lock = threading.Lock()
 _default_engine: wasmtime.Engine | None = None
-_ticker: threading.Thread | None = None
+_tickers: dict[int, wasmtime.Engine] = {}
 _modules: OrderedDict[tuple[int, str], tuple[wasmtime.Engine, wasmtime.Module]] = OrderedDict()
 
 
@@ -84,20 +84,19 @@ def default_engine() -> wasmtime.Engine:
 
 
 def _ensure_ticker(engine: wasmtime.Engine) -> None:
-    """Start (once) a daemon thread that advances the default engine's epoch every ``_TICK_S`` seconds."""
-    global _ticker
-    if engine is not default_engine():
-        return
+    """Start (once per engine) a daemon thread that advances the engine's epoch every ``_TICK_S`` seconds (the
+    engine must have epoch interruption on, as the default engine and the sandbox's have)."""
     with _engine_lock:
-        if _ticker is None:
+        if id(engine) in _tickers:
+            return
 
-            def tick() -> None:
-                while True:
-                    time.sleep(_TICK_S)
-                    engine.increment_epoch()
+        def tick() -> None:
+            while True:
+                time.sleep(_TICK_S)
+                engine.increment_epoch()
 
-            _ticker = threading.Thread(target=tick, name="zapiki-wasm-epoch", daemon=True)
-            _ticker.start()
+        _tickers[id(engine)] = engine  # kept alive while its ticker runs
+        threading.Thread(target=tick, name="zapiki-wasm-epoch", daemon=True).start()
 
 
 def compile_module(wasm: bytes, engine: wasmtime.Engine | None = None) -> tuple[wasmtime.Module, str]:
@@ -146,7 +145,17 @@ class CircomInstance:
     38``). Lines the circuit logs with ``log()`` are collected in :attr:`logs`.
     """
 
-    def __init__(self, wasm: bytes, engine: wasmtime.Engine | None = None) -> None:
+    def __init__(
+        self,
+        wasm: bytes,
+        engine: wasmtime.Engine | None = None,
+        *,
+        deadline_s: float | None = None,
+        memory_bytes: int = _MAX_MEMORY_BYTES,
+        table_elements: int = -1,
+    ) -> None:
+        """`deadline_s` bounds instantiating and probing (and every later call until `set_deadline` changes it);
+        `memory_bytes` and `table_elements` bound what the module may allocate."""
         self.engine = engine or default_engine()
         self.module, self.sha256 = compile_module(wasm, self.engine)
         exports = {e.name for e in self.module.exports}
@@ -154,8 +163,10 @@ class CircomInstance:
         if missing:
             raise FormatError(f"circuit wasm: not a circom 2 witness calculator (missing exports {missing})")
         self.store = wasmtime.Store(self.engine)
-        self.store.set_limits(memory_size=_MAX_MEMORY_BYTES)
-        self.store.set_epoch_deadline(1 << 62)
+        self.store.set_limits(
+            memory_size=memory_bytes, table_elements=table_elements, instances=4, tables=4, memories=2
+        )
+        self.set_deadline(deadline_s)
         self.errors: list[str] = []
         self.logs: list[str] = []
         self._line: list[str] = []
@@ -165,6 +176,8 @@ class CircomInstance:
         self._memory: wasmtime.Memory = ex["memory"]
         try:
             self._probe()
+        except WitnessTimeout:
+            raise FormatError(f"circuit wasm: probing it took more than {deadline_s:g} s (does it loop?)") from None
         except (WitnessError, TypeError) as exc:
             raise FormatError(f"circuit wasm: not a working circom 2 witness calculator: {exc}") from None
 
@@ -208,6 +221,8 @@ class CircomInstance:
         try:
             return linker.instantiate(self.store, self.module)
         except (wasmtime.WasmtimeError, wasmtime.Trap) as exc:
+            if isinstance(exc, wasmtime.Trap) and exc.trap_code == wasmtime.TrapCode.INTERRUPT:
+                raise FormatError("circuit wasm: instantiating it took too long (does it loop?)") from None
             raise FormatError(f"circuit wasm: cannot instantiate: {_trap_reason(exc)}") from exc
 
     def _message(self, caller: wasmtime.Caller) -> str:
@@ -278,7 +293,8 @@ class CircomInstance:
     # --- the witness-calculator API ---------------------------------------------------------------------
 
     def set_deadline(self, timeout_s: float | None) -> None:
-        """Bound the wall time of the following calls (default engine only); ``None`` removes the bound."""
+        """Bound the wall time of the following calls (the engine needs epoch interruption, as the default
+        engine has); ``None`` removes the bound."""
         if timeout_s is None:
             self.store.set_epoch_deadline(1 << 62)
             return

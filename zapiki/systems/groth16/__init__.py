@@ -101,6 +101,19 @@ def circuit_info(r1cs: Source | None = None, zkey: Source | None = None, wasm: S
     return info
 
 
+def check_wasm_fits(info: dict[str, Any], wasm_info: dict[str, Any]) -> dict[str, Any]:
+    """`info` (from `circuit_info` of the r1cs and/or zkey) with the sizes of a wasm probed elsewhere
+    (`zapiki.witness.sandbox.probe`); a FormatError when the wasm is not of this circuit or not for BN254."""
+    from zapiki.errors import FormatError
+    from zapiki.formats.field import BN254_R
+
+    if int(wasm_info["prime"]) != BN254_R or wasm_info["n32"] != 8:
+        raise FormatError("circuit wasm: compiled for another prime than BN254's scalar field r")
+    _agree(info, "n_wires", wasm_info["witness_size"], "wasm")
+    _agree(info, "n_vars", wasm_info["witness_size"], "wasm")
+    return {**info, "witness_size": wasm_info["witness_size"], "input_size": wasm_info["input_size"]}
+
+
 def _agree(info: dict[str, Any], key: str, value: int, what: str) -> None:
     from zapiki.errors import FormatError
 
