@@ -62,6 +62,7 @@ class Settings:
     n_workers: int = 2
     rate_limits: dict[str, int] = field(default_factory=lambda: {"free": 10, "pro": 1000, "enterprise": 1_000_000})
     max_body_bytes: int = 1 << 20
+    max_upload_bytes: int = 256 << 20  # a circuit upload (multipart), streamed to a temporary file
     wasm: WasmLimits = field(default_factory=WasmLimits)  # bounds on probing an uploaded circuit wasm
     random_seed: int | None = None  # seeds the weighted queue choice (tests, reproducible runs)
     dask: dict[str, Any] = field(default_factory=dict)
@@ -112,6 +113,7 @@ class Settings:
                 **{k: int(v) for k, v in ((z.get("api") or {}).get("rate_limits") or {}).items()},
             },
             max_body_bytes=int((z.get("api") or {}).get("max_body_bytes", base.max_body_bytes)),
+            max_upload_bytes=int((z.get("api") or {}).get("max_upload_bytes", base.max_upload_bytes)),
             wasm=_wasm_limits(z.get("circuits") or {}),
             dask=raw,
         )

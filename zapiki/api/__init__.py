@@ -25,6 +25,7 @@ def routes(service: ZapikiService, settings: Settings | None = None) -> list[tup
         limiter=RateLimiter(settings.rate_limits),
         executor=ThreadPoolExecutor(max_workers=16, thread_name_prefix="zapiki-api"),
         max_body_bytes=settings.max_body_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
     )
     kw = {"ctx": ctx}
     table: list[tuple[str, Any]] = [

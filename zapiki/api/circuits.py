@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import tornado.httputil
+
 from zapiki.api.errors import ApiError
 from zapiki.api.handlers import BaseHandler
 
@@ -18,6 +20,21 @@ def _public(circuit: dict[str, Any]) -> dict[str, Any]:
 class CircuitsHandler(BaseHandler):
     upload = True
 
+    def _parse(self) -> None:
+        """The multipart body, parsed once it has arrived (it was streamed to a temporary file, cut at the
+        upload limit, and only after the key was checked)."""
+        body = self.body_bytes()
+        try:
+            tornado.httputil.parse_body_arguments(
+                self.request.headers.get("Content-Type", ""),
+                body,
+                self.request.body_arguments,
+                self.request.files,
+                self.request.headers,
+            )
+        except (tornado.httputil.HTTPInputError, ValueError) as exc:
+            raise ApiError(400, "bad_request", f"malformed multipart/form-data body: {exc}") from None
+
     def _file(self, name: str) -> bytes | None:
         files = self.request.files.get(name) or []
         if len(files) > 1:
@@ -28,6 +45,7 @@ class CircuitsHandler(BaseHandler):
         ctype = self.request.headers.get("Content-Type", "").split(";")[0].strip().lower()
         if ctype != "multipart/form-data":
             raise ApiError(415, "unsupported_media_type", "upload a circuit as multipart/form-data")
+        self._parse()
         name = self.get_body_argument("name", None)
         if not name:
             raise ApiError(422, "invalid_input", "name is required")

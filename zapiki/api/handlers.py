@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -100,13 +101,51 @@ class ApiContext:
         return who
 
 
+@tornado.web.stream_request_body
 class BaseHandler(tornado.web.RequestHandler):
+    """Every check that needs only the headers (shutting down, method, size, content type, key, rate limit) runs
+    in `prepare`, before a byte of the body is read: the body is streamed in afterwards (`data_received`), into
+    memory up to the JSON limit, or to a private temporary file for uploads, and cut off at the limit."""
+
     auth_required = True
     upload = False  # multipart uploads get the larger body limit and no JSON content-type check
 
     def initialize(self, ctx: ApiContext) -> None:
         self.ctx = ctx
         self.user: dict[str, Any] | None = None
+        self._body = bytearray()
+        self._spool: Any = None  # uploads: a temporary file
+        self._received = 0
+        self._limit = ctx.max_body_bytes
+        self._too_large = False
+        self._early_error: ApiError | None = None
+
+    def data_received(self, chunk: bytes) -> None:
+        self._received += len(chunk)
+        if self._early_error is not None:
+            return  # refused already: the body is not kept
+        if self._received > self._limit:
+            self._too_large = True  # the rest is dropped; the handler answers 413
+            return
+        if self.upload:
+            if self._spool is None:
+                self._spool = tempfile.SpooledTemporaryFile(max_size=1 << 20, prefix="zapiki-upload-")
+            self._spool.write(chunk)
+        else:
+            self._body += chunk
+
+    def body_bytes(self) -> bytes:
+        """The whole request body (after `prepare`, once it has arrived)."""
+        if self._too_large:
+            raise ApiError(413, "payload_too_large", f"request body is over the limit of {self._limit} bytes")
+        if self._spool is not None:
+            self._spool.seek(0)
+            return self._spool.read()
+        return bytes(self._body)
+
+    def on_finish(self) -> None:
+        if self._spool is not None:
+            self._spool.close()
 
     def set_default_headers(self) -> None:
         self.set_header("Content-Type", "application/json; charset=utf-8")
@@ -123,6 +162,21 @@ class BaseHandler(tornado.web.RequestHandler):
         return found
 
     async def prepare(self) -> None:
+        try:
+            await self._check_headers()
+        except ApiError as err:
+            length = int(self.request.headers.get("Content-Length") or 0) if err.status != 400 else 0
+            if err.status == 413 or length > self.ctx.max_body_bytes:
+                raise  # answered now, and the connection closed: a large body is not read for a refused request
+            # A small body is read (and dropped) before the error is sent, so the connection stays usable:
+            # answering before the body is read makes Tornado close it.
+            self._early_error = err
+            setattr(self, self.request.method.lower(), self._answer_early_error)
+
+    async def _answer_early_error(self, *args: Any) -> None:  # noqa: ANN401
+        raise self._early_error
+
+    async def _check_headers(self) -> None:
         if self.ctx.service.stopping:
             raise ApiError(
                 503, "shutting_down", "the service is shutting down; try again shortly", {"Retry-After": "5"}
@@ -135,13 +189,16 @@ class BaseHandler(tornado.web.RequestHandler):
                 {"Allow": ", ".join(self.allowed_methods())},
             )
         try:
-            length = int(self.request.headers.get("Content-Length") or len(self.request.body or b""))
+            length = int(self.request.headers.get("Content-Length") or 0)
         except ValueError:
             raise ApiError(400, "bad_request", "invalid Content-Length header") from None
-        limit = self.ctx.max_upload_bytes if self.upload else self.ctx.max_body_bytes
+        limit = self._limit = self.ctx.max_upload_bytes if self.upload else self.ctx.max_body_bytes
+        # a chunked body that runs past the limit is cut off by the connection itself
+        self.request.connection.set_max_body_size(limit + 1)
         if length > limit:
             raise ApiError(413, "payload_too_large", f"request body is {length} bytes; the limit is {limit}")
-        if self.request.method in ("POST", "PUT", "PATCH") and self.request.body and not self.upload:
+        has_body = length > 0 or "chunked" in self.request.headers.get("Transfer-Encoding", "").lower()
+        if self.request.method in ("POST", "PUT", "PATCH") and has_body and not self.upload:
             ctype = self.request.headers.get("Content-Type", "").split(";")[0].strip().lower()
             if ctype != "application/json":
                 raise ApiError(415, "unsupported_media_type", "send the request body as application/json")
@@ -188,7 +245,7 @@ class BaseHandler(tornado.web.RequestHandler):
 
     def json_body(self) -> dict[str, Any]:
         """The body as a JSON object: strict JSON (no NaN/Infinity, valid Unicode), nested at most 64 deep."""
-        raw = self.request.body or b""
+        raw = self.body_bytes()
         if not _raw_depth_ok(raw, MAX_JSON_DEPTH):
             raise ApiError(400, "bad_json", f"request body is nested deeper than {MAX_JSON_DEPTH} levels")
         try:
@@ -411,5 +468,5 @@ class OpenApiHandler(BaseHandler):
 class NotFoundHandler(BaseHandler):
     auth_required = False
 
-    def prepare(self) -> None:  # type: ignore[override]
+    async def _check_headers(self) -> None:
         raise ApiError(404, "not_found", f"no such endpoint: {self.request.method} {self.request.path}")
