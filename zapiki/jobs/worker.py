@@ -2,16 +2,25 @@
 the warm-up used by `dask worker --preload zapiki.jobs.preload`.
 
 A worker needs no database credentials and no shared file system: a task receives the job specs, shared
-large inputs arrive as Dask data (sent once per worker and cached), and results go back as the task's value.
+large inputs arrive as Dask data (sent once per worker), and results go back as the task's value.
+
+The shared inputs are written to a private cache folder on the worker's disk, where the isolated prover processes
+read them by path: `$ZAPIKI_WORKER_CACHE`, or `zapiki/worker` under `$XDG_CACHE_HOME` (default `~/.cache`). The
+folder is created 0700 and refused (`TransientError`) unless it is owned by this user and closed to group and
+others; each file is named by the SHA-256 of its content, written 0600 through a fresh temporary file
+(`O_CREAT | O_EXCL`) renamed into place, and checked against its name before it is used (once per process while
+it stays unchanged): a file whose content does not match is replaced from the data at hand.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
 import pickle
-import tempfile
+import shutil
+import stat
 import threading
 import time
 from pathlib import Path
@@ -21,6 +30,7 @@ from distributed import get_worker
 from distributed.diagnostics.plugin import WorkerPlugin
 
 from zapiki import systems
+from zapiki.errors import TransientError
 from zapiki.jobs.execute import execute
 from zapiki.jobs.isolation import ChildPool
 from zapiki.systems.base import ProveContext
@@ -95,25 +105,150 @@ class ZapikiWorkerPlugin(WorkerPlugin):
         STATE.secrets.pop(self.secrets_id, None)
 
 
+_VERIFIED: set[tuple[str, int, int, int, int, int]] = set()  # (path, size, mtime_ns, ctime_ns, inode, device)
+_VERIFIED_LOCK = threading.Lock()
+
+
 def _cache_dir() -> Path:
-    path = Path(os.environ.get("ZAPIKI_WORKER_CACHE", Path(tempfile.gettempdir()) / "zapiki-worker-cache"))
-    path.mkdir(parents=True, exist_ok=True)
+    """This machine's private cache folder for shared inputs, created 0700 when missing; refused (with a
+    `TransientError` naming it) unless it is a folder owned by this user with no group or other permission."""
+    configured = os.environ.get("ZAPIKI_WORKER_CACHE")
+    if configured:
+        path = Path(configured).expanduser()
+    else:
+        xdg = os.environ.get("XDG_CACHE_HOME", "")
+        try:
+            base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache"
+        except (KeyError, RuntimeError) as exc:  # no home folder known
+            raise TransientError(f"no worker cache folder: set ZAPIKI_WORKER_CACHE ({exc})") from exc
+        path = base / "zapiki" / "worker"
+    path = Path(os.path.abspath(path))
+    missing = []
+    folder = path
+    while not os.path.lexists(folder):
+        missing.append(folder)
+        folder = folder.parent
+    for folder in reversed(missing):
+        try:
+            os.mkdir(folder, 0o700)
+        except FileExistsError:
+            pass
+        except OSError as exc:
+            raise TransientError(f"worker cache folder {path} cannot be created: {exc}") from exc
+    path = path.resolve()  # a link is followed once, here; the folder it leads to must itself be private
+    try:
+        st = os.lstat(path)
+    except OSError as exc:
+        raise TransientError(f"worker cache folder {path} cannot be used: {exc}") from exc
+    problems = []
+    if not stat.S_ISDIR(st.st_mode):
+        problems.append("it is not a folder")
+    if st.st_uid != os.geteuid():
+        problems.append(f"it is owned by uid {st.st_uid}, not by this user (uid {os.geteuid()})")
+    if stat.S_IMODE(st.st_mode) & 0o077:
+        problems.append(f"its mode {stat.S_IMODE(st.st_mode):04o} lets group or others in (0700 wanted)")
+    if problems:
+        raise TransientError(
+            f"worker cache folder {path} refused: {'; '.join(problems)}; fix it (chown, chmod 700) or point "
+            "ZAPIKI_WORKER_CACHE at a private folder"
+        )
+    return path
+
+
+def _file_sha256(fd: int) -> str:
+    """The SHA-256 of an open file's content, read from its start."""
+    digest = hashlib.sha256()
+    os.lseek(fd, 0, os.SEEK_SET)
+    while chunk := os.read(fd, 1 << 20):
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _stat_key(path: Path, st: os.stat_result) -> tuple[str, int, int, int, int, int]:
+    return (str(path), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
+
+
+def _verified(path: Path, digest: str) -> bool:
+    """Whether the file at `path` holds content whose SHA-256 is `digest`: hashed once per process, and again
+    only when its size, times, inode or device change. False when it is missing or not a regular file. A file
+    that group or others may read is tightened to 0600 first."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return False
+    if not stat.S_ISREG(st.st_mode):
+        return False
+    with _VERIFIED_LOCK:
+        if _stat_key(path, st) in _VERIFIED:
+            return True
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return False
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISREG(st.st_mode) and stat.S_IMODE(st.st_mode) & 0o077:  # a file only this user may read
+            os.fchmod(fd, 0o600)
+            st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or _file_sha256(fd) != digest:
+            return False
+        after = os.fstat(fd)
+        if (after.st_size, after.st_mtime_ns) != (st.st_size, st.st_mtime_ns):  # changed while it was read
+            return False
+    finally:
+        os.close(fd)
+    with _VERIFIED_LOCK:
+        _VERIFIED.add(_stat_key(path, st))
+    return True
+
+
+def _write(folder: Path, digest: str, blob: bytes) -> Path:
+    """Write `blob` as `folder/digest`: into a new 0600 temporary file (O_CREAT | O_EXCL), then renamed into
+    place, so a reader sees the whole file or none, and two writers of one blob cannot corrupt it."""
+    path = folder / digest
+    tmp = folder / f".{digest}.{os.getpid()}.{os.urandom(8).hex()}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(blob)
+            inode = os.fstat(out.fileno()).st_ino
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    with contextlib.suppress(OSError):
+        st = os.lstat(path)
+        if st.st_ino == inode:  # still our copy, written from bytes whose hash is `digest`: known good
+            with _VERIFIED_LOCK:
+                _VERIFIED.add(_stat_key(path, st))
     return path
 
 
 def materialise(resources: dict[str, dict[str, Any]] | None) -> dict[str, str]:
-    """Write shared inputs ({name: {"sha256", "data"}}) to this machine's cache, once per content hash (the
-    file is named by it), and return {name: path}."""
+    """Write shared inputs ({name: {"sha256", "data"}}) to this machine's private cache, once per content hash
+    (the file is named by it), and return {name: path}. A cached file is checked against its hash before it is
+    used (once per process while it is unchanged); one that does not match is replaced from `data`."""
     paths: dict[str, str] = {}
-    for name, item in (resources or {}).items():
+    if not resources:
+        return paths
+    folder = _cache_dir()
+    for name, item in resources.items():
         digest, blob = item["sha256"], item["data"]
         if not (isinstance(digest, str) and len(digest) == 64 and all(c in "0123456789abcdef" for c in digest)):
             digest = hashlib.sha256(blob).hexdigest()
-        path = _cache_dir() / digest
-        if not path.exists():
-            tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
-            tmp.write_bytes(blob)
-            os.replace(tmp, path)
+        path = folder / digest
+        if not _verified(path, digest):
+            actual = hashlib.sha256(blob).hexdigest()
+            if actual != digest:  # the data at hand is not what its hash says: keep it under its true name
+                log.warning("shared input %s arrived with sha256 %s, not the announced %s", name, actual, digest)
+                digest, path = actual, folder / actual
+            if not _verified(path, digest):
+                if os.path.lexists(path):
+                    log.warning("cached file %s does not match its sha256; replacing it", path)
+                path = _write(folder, digest, blob)
         paths[name] = str(path)
     return paths
 

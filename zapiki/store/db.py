@@ -8,7 +8,11 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import stat
 from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import sqlalchemy as sa
 from alembic import command
@@ -17,25 +21,100 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
+log = logging.getLogger("zapiki.store")
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 def normalize_url(url: str) -> str:
-    """Accept `postgresql://` and `postgres://` as psycopg 3 URLs; create the folder of a SQLite file."""
+    """Accept `postgresql://` and `postgres://` as psycopg 3 URLs.
+
+    >>> normalize_url("postgres://u:p@db/zapiki")
+    'postgresql+psycopg://u:p@db/zapiki'
+    """
     if url.startswith("postgres://"):
         url = "postgresql://" + url[len("postgres://") :]
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
-    if url.startswith("sqlite:///") and not url.startswith("sqlite:////:memory:"):
-        path = url[len("sqlite:///") :].split("?", 1)[0]
-        if path and path != ":memory:":
-            Path(path).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
     return url
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file a SQLite URL opens (absolute, as SQLAlchemy's driver resolves it), or None for anything else:
+    other databases and in-memory SQLite.
+
+    >>> sqlite_file("sqlite://") is None and sqlite_file("sqlite:///:memory:") is None
+    True
+    >>> sqlite_file("sqlite:////var/lib/zapiki/zapiki.db")
+    PosixPath('/var/lib/zapiki/zapiki.db')
+    >>> sqlite_file("postgresql+psycopg://u@db/zapiki") is None
+    True
+    """
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return None
+    database = parsed.database or ""
+    if str(parsed.query.get("uri", "")).lower() in ("true", "1"):  # an SQLite URI: file:path?mode=...
+        if not database.startswith("file:"):
+            return None if database in ("", ":memory:") else Path(os.path.abspath(database))
+        location = urlsplit(database)
+        if "memory" in parse_qs(location.query).get("mode", []) or parsed.query.get("mode") == "memory":
+            return None
+        database = unquote(location.path)
+    if database in ("", ":memory:"):
+        return None
+    return Path(os.path.abspath(database))
+
+
+def secure_sqlite_file(path: Path) -> None:
+    """Keep a SQLite database private to this user before SQLite opens it: missing folders are created 0700, a
+    missing file is created empty with 0600, and an existing file (or its -wal, -shm, -journal) readable or
+    writable by group or others is tightened to 0600, with a warning (an existing folder is left as it is, with a
+    warning when others may write to it). SQLite gives the -wal and -shm files it
+    creates the main file's permissions."""
+    missing: list[Path] = []
+    folder = path.parent
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for folder in reversed(missing):
+        try:
+            os.mkdir(folder, 0o700)
+        except FileExistsError:
+            continue
+        os.chmod(folder, 0o700)
+    if not missing:  # an existing folder is left as it is, but one that others may write to is worth a warning
+        parent = os.stat(path.parent)
+        if parent.st_mode & 0o022 and not parent.st_mode & stat.S_ISVTX:
+            log.warning("%s, which holds the database, is writable by other users", path.parent)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600))
+    except FileExistsError:
+        pass
+    for name in (path, *(path.with_name(path.name + suffix) for suffix in ("-wal", "-shm", "-journal"))):
+        try:
+            mode = stat.S_IMODE(os.stat(name).st_mode)
+        except FileNotFoundError:
+            continue
+        if mode & 0o077:
+            try:
+                os.chmod(name, 0o600)
+                log.warning("%s was readable or writable by other users (mode %04o); tightened to 0600", name, mode)
+            except OSError as exc:
+                log.warning(
+                    "%s is readable or writable by other users (mode %04o) and could not be tightened: %s",
+                    name,
+                    mode,
+                    exc,
+                )
+
+
 def create_engine_for(url: str) -> Engine:
-    """An engine for `url`; SQLite gets WAL mode, a busy timeout and foreign keys on every connection."""
+    """An engine for `url`; SQLite gets WAL mode, a busy timeout and foreign keys on every connection, and a
+    SQLite file is made private first (`secure_sqlite_file`)."""
     url = normalize_url(url)
+    path = sqlite_file(url)
+    if path is not None:
+        secure_sqlite_file(path)
     if url.startswith("sqlite"):
         in_memory = url in ("sqlite://", "sqlite:///:memory:")
         kwargs: dict = {"connect_args": {"check_same_thread": False, "timeout": 30}}
