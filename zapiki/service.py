@@ -101,8 +101,12 @@ class ZapikiService:
         grace = self.settings.shutdown_grace_s if grace_s is None else grace_s
         running = len(self.dispatcher.inflight)
         log.info("shutting down: waiting up to %.0f s for %d running attempts", grace, running)
-        finished, handed_back = self.dispatcher.finish(grace)
-        self.dispatcher = None
+        dispatcher, self.dispatcher = self.dispatcher, None
+        try:
+            finished, handed_back = dispatcher.finish(grace)
+        except Exception:  # never leave a stop half-done: what was not released is reclaimed when its lease ends
+            log.exception("shutting down the dispatcher failed; its jobs return to pending when their leases end")
+            return 0, 0
         log.info("shut down: %d attempts finished, %d handed back to pending", finished, handed_back)
         return finished, handed_back
 

@@ -179,8 +179,13 @@ class Dispatcher:
             self._thread.join(timeout=30)
         _Topics.unsubscribe(self.client, START_TOPIC, self._on_start_event)
         _Topics.unsubscribe(self.client, HANDBACK_TOPIC, self._on_handback_event)
-        for attempt in self.inflight.values():
-            attempt.future.cancel()
+        if self._thread is not None and self._thread.is_alive():
+            log.warning("the dispatcher thread did not stop within 30 s; stopping without it")
+        for attempt in list(self.inflight.values()):
+            try:
+                attempt.future.cancel()
+            except Exception as exc:  # the client may be closing: the release below is what matters
+                log.debug("could not cancel an attempt: %s", exc)
         self.inflight.clear()
         if release:
             now = utcnow()
