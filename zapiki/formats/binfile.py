@@ -185,7 +185,10 @@ def parse_binfile(
         raise FormatError(f"{kind} file: unsupported version {version} (supported: {min_version}..{max_version})")
     # Each section needs at least a 12-byte header: reject absurd counts before looping.
     if n_sections * _SECTION_HEADER.size > len(mv) - _FILE_HEADER.size:
-        raise FormatError(f"{kind} file: header declares {n_sections} sections but the file is {len(mv)} bytes")
+        raise FormatError(
+            f"{kind} file: header declares {n_sections} sections, whose headers need "
+            f"{n_sections * _SECTION_HEADER.size} bytes, but the file is {len(mv)} bytes"
+        )
     bf = BinFile(kind=kind, data=mv, version=version)
     pos = _FILE_HEADER.size
     for i in range(n_sections):

@@ -46,8 +46,8 @@ def read_wtns(source: Source) -> Wtns:
     """Read a ``.wtns`` file from a path or a bytes-like object.
 
     Raises :class:`~zapiki.errors.FormatError` for a truncated file, a wrong magic, a version other than 2,
-    n8 other than 32, a prime other than BN254's r, a section size that disagrees with nWitness, or a value
-    ``>= r``.
+    n8 other than 32, a prime other than BN254's r, a section size that disagrees with nWitness (checked before
+    the values are allocated), or a value ``>= r``.
     """
     bf = parse_binfile(load_bytes(source), b"wtns", "wtns", max_version=_VERSION, min_version=_VERSION)
     hdr = bf.reader(1, "header")
@@ -55,8 +55,12 @@ def read_wtns(source: Source) -> Wtns:
     n_witness = hdr.u32("nWitness")
     hdr.expect_end()
     body = bf.reader(2, "witness values")
+    # nWitness against the bytes present, before the values are allocated
     if body.remaining != n_witness * n8:
-        raise FormatError(f"{body.where}: size {body.remaining} bytes disagrees with nWitness={n_witness} x n8={n8}")
+        raise FormatError(
+            f"{body.where}: size {body.remaining} bytes disagrees with nWitness={n_witness} x n8={n8} "
+            f"= {n_witness * n8} bytes"
+        )
     values = body.array("<u8", 4 * n_witness, "values").reshape(n_witness, 4).copy()
     bad = np.flatnonzero(~limbs_less_than(values, prime))
     if bad.size:

@@ -19,6 +19,10 @@ raw bytes). They may come in any order.
 >>> zk = read_zkey(Path("tests/fixtures/groth16/multiplier/circuit.zkey"))
 >>> (zk.n_vars, zk.n_public, zk.domain_size, zk.a.shape, zk.b2.shape, len(zk.sha256))
 (4, 1, 4, (4, 2, 4), (4, 2, 2, 4), 64)
+
+The header's counts (nVars, nPublic, domainSize, nCoefs) are checked against the sizes of every section they
+size before any of them is read or allocated; :func:`read_zkey_header` reads the counts alone, with the same
+checks.
 """
 
 from __future__ import annotations
@@ -43,10 +47,12 @@ __all__ = [
     "G2_BYTES",
     "PROTOCOL_GROTH16",
     "ZKey",
+    "ZKeyHeader",
     "check_witness",
     "g1_to_ints",
     "g2_to_ints",
     "read_zkey",
+    "read_zkey_header",
     "write_zkey",
     "zkey_to_vkey",
     "zkey_verification_key",
@@ -59,6 +65,8 @@ G2_BYTES = 4 * FIELD_BYTES
 _MAX_LOG_DOMAIN = 28  # BN254's scalar field has 2-adicity 28
 #: 64-byte circuit hash + u32 zero contributions: the smallest valid section 10.
 EMPTY_CONTRIBUTIONS = bytes(64) + struct.pack("<I", 0)
+#: Section 2 after domainSize: (name, group) of the six points.
+_HEADER_POINTS = (("alpha1", 1), ("beta1", 1), ("beta2", 2), ("gamma2", 2), ("delta1", 1), ("delta2", 2))
 
 
 @dataclass(frozen=True, eq=False)  # holds numpy arrays: compare fields explicitly
@@ -101,17 +109,36 @@ class ZKey:
         return self.domain_size.bit_length() - 1
 
 
-def read_zkey(source: Source) -> ZKey:
-    """Read a Groth16 ``.zkey`` from a path or a bytes-like object.
+@dataclass(frozen=True)
+class ZKeyHeader:
+    """The counts of a Groth16 key's header, already checked against the sizes of the sections they size.
 
-    Raises :class:`~zapiki.errors.FormatError` for a truncated file, a wrong magic, an unsupported version or
-    protocol (PLONK/FFLONK keys are rejected by name), moduli other than BN254's, section sizes that disagree
-    with the header, coordinates ``>= q``, or coefficients out of range.
+    >>> from pathlib import Path
+    >>> read_zkey_header(Path("tests/fixtures/groth16/multiplier/circuit.zkey"))
+    ZKeyHeader(n_vars=4, n_public=1, domain_size=4, n_coefs=4)
     """
-    data = load_bytes(source)
-    digest = hashlib.sha256(data).hexdigest()
-    bf = parse_binfile(data, b"zkey", "zkey", max_version=1)
 
+    n_vars: int
+    n_public: int
+    domain_size: int
+    #: Entries of the coefficient section (A and B terms, plus one A term per public wire and the one wire).
+    n_coefs: int
+
+
+def read_zkey_header(source: Source) -> ZKeyHeader:
+    """Read only the counts of a Groth16 ``.zkey`` (a path or a bytes-like object); nothing is sized by them.
+
+    Makes every check of :func:`read_zkey` that concerns sizes (a header that lies about its sizes is a
+    :class:`~zapiki.errors.FormatError` here too), but does not read the points or coefficients themselves.
+    """
+    bf = parse_binfile(load_bytes(source), b"zkey", "zkey", max_version=1)
+    header, _ = _read_header(bf)
+    return header
+
+
+def _read_header(bf: BinFile) -> tuple[ZKeyHeader, SectionReader]:
+    """Sections 1 and 2 up to domainSize, and every section size checked against the counts; returns the
+    header and the section 2 reader positioned at alpha1."""
     proto = bf.reader(1, "protocol")
     protocol = proto.u32("protocol")
     proto.expect_end()
@@ -139,21 +166,60 @@ def read_zkey(source: Source) -> ZKey:
         raise FormatError(f"{hdr.where}: nPublic={n_public} + 1 exceeds nVars={n_vars}")
     if domain_size == 0 or domain_size & (domain_size - 1) or domain_size > 1 << _MAX_LOG_DOMAIN:
         raise FormatError(f"{hdr.where}: domainSize={domain_size} is not a power of two <= 2^{_MAX_LOG_DOMAIN}")
-    alpha1 = _points(hdr, 1, 1, "alpha1")[0]
-    beta1 = _points(hdr, 1, 1, "beta1")[0]
-    beta2 = _points(hdr, 1, 2, "beta2")[0]
-    gamma2 = _points(hdr, 1, 2, "gamma2")[0]
-    delta1 = _points(hdr, 1, 1, "delta1")[0]
-    delta2 = _points(hdr, 1, 2, "delta2")[0]
+    left = hdr.remaining
+    for name, group in _HEADER_POINTS:
+        size = G1_BYTES if group == 1 else G2_BYTES
+        if size > left:
+            raise FormatError(f"{hdr.where}: truncated at field {name!r} (needs {size} bytes, {left} left)")
+        left -= size
+    if left:
+        raise FormatError(f"{hdr.where}: {left} unexpected trailing bytes (size mismatch)")
+    # Every count against the bytes of the section it sizes, before any of them is read.
+    for stype, name, count, count_name, group in _point_sections(n_vars, n_public, domain_size):
+        _point_reader(bf, stype, name, count, count_name, group)
+    cf = bf.reader(4, "coefficients")
+    n_coefs = cf.u32("nCoefs")
+    if cf.remaining != n_coefs * TERM_DTYPE.itemsize:
+        raise FormatError(
+            f"{cf.where}: size disagrees with nCoefs={n_coefs} ({cf.remaining} bytes for "
+            f"{n_coefs} x {TERM_DTYPE.itemsize} = {n_coefs * TERM_DTYPE.itemsize} expected)"
+        )
+    return ZKeyHeader(n_vars=n_vars, n_public=n_public, domain_size=domain_size, n_coefs=n_coefs), hdr
+
+
+def _point_sections(n_vars: int, n_public: int, domain_size: int) -> tuple[tuple[int, str, int, str, int], ...]:
+    """(section type, name, point count, the header field it comes from, group) for sections 3 and 5 to 9."""
+    return (
+        (3, "IC", n_public + 1, f"nPublic+1 = {n_public + 1}", 1),
+        (5, "A", n_vars, f"nVars={n_vars}", 1),
+        (6, "B1", n_vars, f"nVars={n_vars}", 1),
+        (7, "B2", n_vars, f"nVars={n_vars}", 2),
+        (8, "C", n_vars - n_public - 1, f"nVars-nPublic-1 = {n_vars - n_public - 1}", 1),
+        (9, "H", domain_size, f"domainSize={domain_size}", 1),
+    )
+
+
+def read_zkey(source: Source) -> ZKey:
+    """Read a Groth16 ``.zkey`` from a path or a bytes-like object.
+
+    Raises :class:`~zapiki.errors.FormatError` for a truncated file, a wrong magic, an unsupported version or
+    protocol (PLONK/FFLONK keys are rejected by name), moduli other than BN254's, section sizes that disagree
+    with the header (checked for every section before any is read), coordinates ``>= q``, or coefficients out
+    of range.
+    """
+    data = load_bytes(source)
+    digest = hashlib.sha256(data).hexdigest()
+    bf = parse_binfile(data, b"zkey", "zkey", max_version=1)
+    header, hdr = _read_header(bf)
+    n_vars, n_public, domain_size = header.n_vars, header.n_public, header.domain_size
+    alpha1, beta1, beta2, gamma2, delta1, delta2 = (_points(hdr, 1, group, name)[0] for name, group in _HEADER_POINTS)
     hdr.expect_end()
 
-    ic = _point_section(bf, 3, "IC", n_public + 1, 1)
     coeffs = _read_coeffs(bf, n_vars, domain_size)
-    a = _point_section(bf, 5, "A", n_vars, 1)
-    b1 = _point_section(bf, 6, "B1", n_vars, 1)
-    b2 = _point_section(bf, 7, "B2", n_vars, 2)
-    c = _point_section(bf, 8, "C", n_vars - n_public - 1, 1)
-    h = _point_section(bf, 9, "H", domain_size, 1)
+    pts = {
+        name: _points(_point_reader(bf, stype, name, count, count_name, group), count, group, name)
+        for stype, name, count, count_name, group in _point_sections(n_vars, n_public, domain_size)
+    }
     contributions = EMPTY_CONTRIBUTIONS
     if bf.has(10):
         sec = bf.section(10, "contributions")
@@ -162,8 +228,8 @@ def read_zkey(source: Source) -> ZKey:
     return ZKey(
         n_vars=n_vars, n_public=n_public, domain_size=domain_size,
         alpha1=alpha1, beta1=beta1, beta2=beta2, gamma2=gamma2, delta1=delta1, delta2=delta2,
-        ic=ic, coeffs=coeffs, a=a, b1=b1, b2=b2, c=c, h=h,
-        contributions=contributions, sha256=digest, q=q, r=r,
+        ic=pts["IC"], coeffs=coeffs, a=pts["A"], b1=pts["B1"], b2=pts["B2"], c=pts["C"], h=pts["H"],
+        contributions=contributions, sha256=digest, q=BN254_Q, r=BN254_R,
     )  # fmt: skip
 
 
@@ -178,23 +244,24 @@ def _points(rd: SectionReader, count: int, group: int, what: str) -> np.ndarray:
     return pts
 
 
-def _point_section(bf: BinFile, stype: int, name: str, count: int, group: int) -> np.ndarray:
+def _point_reader(bf: BinFile, stype: int, name: str, count: int, count_name: str, group: int) -> SectionReader:
+    """A reader over a point section whose size was checked against ``count`` (allocates nothing)."""
     rd = bf.reader(stype, f"{name} points")
-    size = count * (G1_BYTES if group == 1 else G2_BYTES)
+    point = G1_BYTES if group == 1 else G2_BYTES
+    size = count * point
     if rd.remaining != size:
-        raise FormatError(f"{rd.where}: size {rd.remaining} bytes, expected {count} points = {size} bytes")
-    return _points(rd, count, group, name)
+        raise FormatError(
+            f"{rd.where}: size {rd.remaining} bytes, expected {count} points ({count_name}) x {point} = {size} bytes"
+        )
+    return rd
 
 
 def _read_coeffs(bf: BinFile, n_vars: int, domain_size: int) -> np.ndarray:
+    """Section 4, whose size was checked against nCoefs by :func:`_read_header`."""
     rd = bf.reader(4, "coefficients")
     n_coefs = rd.u32("nCoefs")
-    if rd.remaining != n_coefs * TERM_DTYPE.itemsize:
-        raise FormatError(
-            f"{rd.where}: size disagrees with nCoefs={n_coefs} ({rd.remaining} bytes for "
-            f"{n_coefs * TERM_DTYPE.itemsize} expected)"
-        )
     coeffs = rd.array(TERM_DTYPE, n_coefs, "coefficients").copy()
+    rd.expect_end()
     checks = (
         (coeffs["matrix"] > 1, "matrix is neither 0 (A) nor 1 (B)"),
         (coeffs["row"] >= domain_size, f"row >= domainSize={domain_size}"),

@@ -4,7 +4,9 @@ Stages, one module each: :mod:`.keys` (the parsed proving key and its per-proces
 (A/B/C evaluations, odd-coset NTTs, h), :mod:`.prover`, :mod:`.verifier`, :mod:`.setup` (single-party
 development setup, NOT a ceremony) and :mod:`.system` (the job platform's ``groth16`` system).
 
-Helpers for the platform: :func:`dev_setup`, :func:`export_vkey`, :func:`circuit_info`.
+Helpers for the platform: :func:`dev_setup`, :func:`export_vkey`, :func:`circuit_info`, and
+:func:`check_circuit_limits` with :class:`CircuitLimits` (:mod:`.limits`: the largest circuit a caller may
+register; ``dev_setup`` and ``circuit_info`` take ``limits=`` and check the files' headers before any work).
 
 Example (run from the repository root; the first run compiles the numba kernels):
 
@@ -32,17 +34,23 @@ import os
 from typing import Any
 
 from zapiki.formats import read_r1cs, read_zkey
+from zapiki.formats.binfile import load_bytes
+from zapiki.formats.r1cs import R1CS, R1CSHeader, read_r1cs_header
+from zapiki.formats.zkey import read_zkey_header
 
 from .keys import ProvingKey, clear_cache, load_proving_key
+from .limits import CircuitLimits, check_circuit_limits
 from .prover import Proof, check_constraints, prove
 from .setup import run_dev_setup, snarkjs_alphabeta, vkey_of
 from .system import Groth16System, witness_calculator
 from .verifier import verify, verify_parsed
 
 __all__ = [
+    "CircuitLimits",
     "Groth16System",
     "Proof",
     "ProvingKey",
+    "check_circuit_limits",
     "check_constraints",
     "circuit_info",
     "clear_cache",
@@ -59,13 +67,27 @@ __all__ = [
 Source = bytes | bytearray | memoryview | str | os.PathLike
 
 
-def dev_setup(r1cs: Source) -> tuple[bytes, dict]:
+def dev_setup(r1cs: Source, *, limits: CircuitLimits | None = None) -> tuple[bytes, dict]:
     """``(zkey_bytes, verification_key_dict)`` from ``.r1cs`` bytes or a path.
 
     Single-party DEVELOPMENT setup, NOT a ceremony: the toxic waste comes from ``os.urandom`` and is discarded,
     but the process that ran it could have kept it and forged proofs.
+
+    ``limits``: the r1cs HEADER is checked against them (:func:`check_circuit_limits`, an
+    :class:`~zapiki.errors.InputError` naming the limit) before the constraints are parsed or anything is
+    allocated.
+
+    >>> from pathlib import Path
+    >>> r1cs = Path("tests/fixtures/groth16/poseidon_chain_8/circuit.r1cs")
+    >>> dev_setup(r1cs, limits=CircuitLimits(max_constraints=1000, max_wires=10_000, max_public=16))
+    Traceback (most recent call last):
+    ...
+    zapiki.errors.InputError: circuit too large: 1920 constraints (n_constraints) exceed the limit max_constraints=1000
     """
-    res = run_dev_setup(r1cs)
+    data = load_bytes(r1cs)
+    if limits is not None:
+        check_circuit_limits(_r1cs_info(read_r1cs_header(data)), limits)
+    res = run_dev_setup(data)
     return res.zkey_bytes, res.vkey
 
 
@@ -74,20 +96,33 @@ def export_vkey(zkey: Source) -> dict:
     return vkey_of(read_zkey(zkey))
 
 
-def circuit_info(r1cs: Source | None = None, zkey: Source | None = None, wasm: Source | None = None) -> dict[str, Any]:
+def circuit_info(
+    r1cs: Source | None = None,
+    zkey: Source | None = None,
+    wasm: Source | None = None,
+    *,
+    limits: CircuitLimits | None = None,
+) -> dict[str, Any]:
     """Sizes of a circuit from any of its files (``.r1cs``, ``.zkey``, ``.wasm``; bytes or paths).
 
     Keys present depending on the files given: ``n_constraints``, ``n_wires``, ``n_public``, ``n_pub_out``,
     ``n_pub_in``, ``n_prv_in``, ``n_labels`` (r1cs); ``n_vars``, ``n_public``, ``domain_size`` (zkey);
     ``witness_size``, ``input_size`` (wasm). A ``FormatError`` is raised when the files disagree.
+
+    ``limits``: each file's header is checked against them before the file is parsed (and the whole result
+    at the end): an :class:`~zapiki.errors.InputError` naming the limit for a circuit that is too big.
     """
+    if limits is not None:  # headers only: cheap, and nothing is sized by a count before it passes
+        if r1cs is not None:
+            r1cs = load_bytes(r1cs)
+            check_circuit_limits(_r1cs_info(read_r1cs_header(r1cs)), limits)
+        if zkey is not None:
+            zkey = load_bytes(zkey)
+            zh = read_zkey_header(zkey)
+            check_circuit_limits({"n_vars": zh.n_vars, "n_public": zh.n_public, "domain_size": zh.domain_size}, limits)
     info: dict[str, Any] = {}
     if r1cs is not None:
-        rc = read_r1cs(r1cs)
-        info.update(
-            n_constraints=rc.n_constraints, n_wires=rc.n_wires, n_public=rc.n_public, n_pub_out=rc.n_pub_out,
-            n_pub_in=rc.n_pub_in, n_prv_in=rc.n_prv_in, n_labels=rc.n_labels,
-        )  # fmt: skip
+        info.update(_r1cs_info(read_r1cs(r1cs)))
     if zkey is not None:
         zk = read_zkey(zkey)
         _agree(info, "n_public", zk.n_public, "zkey")
@@ -98,7 +133,16 @@ def circuit_info(r1cs: Source | None = None, zkey: Source | None = None, wasm: S
         _agree(info, "n_wires", calc.witness_size, "wasm")
         _agree(info, "n_vars", calc.witness_size, "wasm")
         info.update(witness_size=calc.witness_size, input_size=calc.input_size)
+    if limits is not None:
+        check_circuit_limits(info, limits)
     return info
+
+
+def _r1cs_info(rc: R1CS | R1CSHeader) -> dict[str, Any]:
+    return {
+        "n_constraints": rc.n_constraints, "n_wires": rc.n_wires, "n_public": rc.n_public,
+        "n_pub_out": rc.n_pub_out, "n_pub_in": rc.n_pub_in, "n_prv_in": rc.n_prv_in, "n_labels": rc.n_labels,
+    }  # fmt: skip
 
 
 def check_wasm_fits(info: dict[str, Any], wasm_info: dict[str, Any]) -> dict[str, Any]:

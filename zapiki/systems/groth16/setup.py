@@ -28,16 +28,31 @@ from numba import njit
 
 from zapiki.errors import InputError
 from zapiki.formats import BN254_R, R1CS, TERM_DTYPE, ZKey, read_r1cs, write_zkey, zkey_to_vkey
+from zapiki.formats.binfile import load_bytes
+from zapiki.formats.r1cs import read_r1cs_header
 from zapiki.kernels import fq, fq12, fr, g1, g2, pairing
 from zapiki.kernels.fr import fr_add, fr_mul
 from zapiki.kernels.ntt import MAX_LOG_N, root_of_unity
 
-__all__ = ["BN_U", "SetupResult", "dev_setup_r1cs", "run_dev_setup", "snarkjs_alphabeta", "vkey_of"]
+__all__ = [
+    "BN_U",
+    "MAX_SETUP_WIRES",
+    "SetupResult",
+    "check_setup_size",
+    "dev_setup_r1cs",
+    "run_dev_setup",
+    "snarkjs_alphabeta",
+    "vkey_of",
+]
 
 #: The BN254 curve parameter u.
 BN_U = 4965661367192848881
 #: snarkjs's vk_alphabeta_12 is the reduced pairing to this power (its hard part of the final exponentiation).
 ALPHABETA_POWER = 2 * BN_U * (6 * BN_U * BN_U + 3 * BN_U + 1) % BN254_R
+#: The most wires a setup takes on, as many as the largest domain has points: a backstop against an r1cs
+#: header that declares 2^32 wires (without a wire-to-label map, nothing in the file bounds nWires). The
+#: platform's per-tier :class:`~zapiki.systems.groth16.limits.CircuitLimits` are far lower.
+MAX_SETUP_WIRES = 1 << (MAX_LOG_N - 1)
 
 
 @dataclass(frozen=True)
@@ -109,15 +124,30 @@ def _mul_gen(group: object, scalars_mont: np.ndarray, pool: ThreadPoolExecutor) 
     return np.concatenate([p.result() for p in parts])
 
 
+def check_setup_size(n_constraints: int, n_public: int, n_wires: int) -> int:
+    """``log2`` of the setup's domain for these counts; :class:`InputError` when the domain or the wire count is
+    above what a setup supports (2^(MAX_LOG_N - 1) each). Checked before anything is sized by the counts.
+
+    >>> check_setup_size(64_800, 2, 64_803)
+    16
+    """
+    log_n = max(1, (n_constraints + n_public).bit_length())  # smallest 2^k >= n_constraints + n_public + 1
+    if log_n >= MAX_LOG_N:
+        raise InputError(
+            f"setup: {n_constraints} constraints and {n_public} public signals need a domain of 2^{log_n}, "
+            f"above the supported 2^{MAX_LOG_N - 1}"
+        )
+    if n_wires > MAX_SETUP_WIRES:
+        raise InputError(f"setup: {n_wires} wires (nWires), above the supported {MAX_SETUP_WIRES}")
+    return log_n
+
+
 def dev_setup_r1cs(r1cs: R1CS) -> SetupResult:
     """Single-party development setup for a parsed r1cs (see the module docstring: NOT a ceremony)."""
     if r1cs.prime != BN254_R:
         raise InputError("setup: the r1cs is not over BN254's scalar field")
     n_pub, n_vars, n_c = r1cs.n_public, r1cs.n_wires, r1cs.n_constraints
-    need = n_c + n_pub + 1
-    log_n = max(1, (need - 1).bit_length())
-    if log_n >= MAX_LOG_N:
-        raise InputError(f"setup: {n_c} constraints need a domain of 2^{log_n}, above the supported 2^{MAX_LOG_N - 1}")
+    log_n = check_setup_size(n_c, n_pub, n_vars)  # before anything is allocated
     n = 1 << log_n
     tau, alpha, beta, gamma, delta = (_rand() for _ in range(5))
 
@@ -168,5 +198,10 @@ def dev_setup_r1cs(r1cs: R1CS) -> SetupResult:
 
 
 def run_dev_setup(r1cs: bytes | str | os.PathLike) -> SetupResult:
-    """Single-party development setup from ``.r1cs`` bytes or a path: NOT a ceremony (see the module docstring)."""
-    return dev_setup_r1cs(read_r1cs(r1cs))
+    """Single-party development setup from ``.r1cs`` bytes or a path: NOT a ceremony (see the module docstring).
+
+    The header's counts are checked (:func:`check_setup_size`) before the constraints are parsed."""
+    data = load_bytes(r1cs)
+    header = read_r1cs_header(data)
+    check_setup_size(header.n_constraints, header.n_public, header.n_wires)
+    return dev_setup_r1cs(read_r1cs(data))
