@@ -2,10 +2,18 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-SCHEDULER ?= tcp://127.0.0.1:8786
 PORT   ?= 8000
+# A private cluster: TLS with mutual authentication on the certificates in $(CERTS) (`make certs`).
+CERTS  ?= .zapiki/certs
+SCHEDULER ?= tls://127.0.0.1:8786
+SCHEDULER_PORT ?= 8786
+# The scheduler's dashboard is plain, unauthenticated HTTP: on loopback only (reach it through ssh -L 8787:...).
+SCHEDULER_DASHBOARD ?= 127.0.0.1:8787
+SCHEDULER_TLS = --tls-ca-file $(CERTS)/ca.pem --tls-cert $(CERTS)/scheduler.pem --tls-key $(CERTS)/scheduler-key.pem
+# A tcp:// SCHEDULER (a trusted test network only) gets no TLS options.
+WORKER_TLS = $(if $(filter tls://%,$(SCHEDULER)),--certs $(CERTS))
 
-.PHONY: install install-test run run-scheduler run-worker test lint bench clean
+.PHONY: install install-test run run-scheduler run-worker certs test lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,17 +30,24 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
-## run: zapiki serve on embedded SQLite (./.zapiki/) and a local Dask cluster
+## run: zapiki serve on embedded SQLite (./.zapiki/) and a local Dask cluster (TLS, temporary credentials)
 run: install
 	$(BIN)/zapiki serve --port $(PORT)
 
-## run-scheduler: a Dask scheduler configured from scheduler_config.yaml
-run-scheduler: install
-	DASK_CONFIG=$(CURDIR)/scheduler_config.yaml $(BIN)/dask scheduler
+## certs: a new private CA and the scheduler's, workers' and clients' certificates and keys in $(CERTS)
+certs: install
+	$(BIN)/zapiki cluster certs $(CERTS)
 
-## run-worker: a worker for $(SCHEDULER), restarted when it fails; SIGTERM or Ctrl-C drains it and stops
+## run-scheduler: a TLS-only Dask scheduler (scheduler_config.yaml); peers need a certificate from $(CERTS)
+run-scheduler: install
+	@test -f $(CERTS)/ca.pem -a -f $(CERTS)/scheduler.pem -a -f $(CERTS)/scheduler-key.pem \
+		|| $(BIN)/zapiki cluster certs $(CERTS)
+	DASK_CONFIG=$(CURDIR)/scheduler_config.yaml exec $(BIN)/dask scheduler --port $(SCHEDULER_PORT) \
+		--dashboard-address $(SCHEDULER_DASHBOARD) $(SCHEDULER_TLS)
+
+## run-worker: a worker for $(SCHEDULER) (TLS with $(CERTS)), restarted when it fails; SIGTERM/Ctrl-C drains it
 run-worker: install
-	DASK_CONFIG=$(CURDIR)/scheduler_config.yaml exec $(BIN)/zapiki worker $(SCHEDULER)
+	DASK_CONFIG=$(CURDIR)/scheduler_config.yaml exec $(BIN)/zapiki worker $(SCHEDULER) $(WORKER_TLS)
 
 ## test: lint, then the whole suite
 test: install-test

@@ -177,3 +177,67 @@ def start_serve(tmp_path, db, port, *extra):
         time.sleep(0.1)
     proc.kill()
     pytest.fail("zapiki serve did not start:\n" + proc.log())
+
+
+def start_logged(cmd: list[str], log_path: Path, cwd=None, env=None) -> subprocess.Popen:
+    """Start `cmd` in a session of its own with its output in `log_path` (proc.log() reads it); end it and
+    everything it started with kill_tree()."""
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            cmd, cwd=cwd, env=ENV if env is None else env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    proc.log = lambda: log_path.read_text(errors="replace")
+    return proc
+
+
+def wait_for_log(proc: subprocess.Popen, text: str, timeout: float) -> str:
+    """proc's log once it holds `text`; fails the test (with the log) if the process exits or time runs out."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        log = proc.log()
+        if text in log:
+            return log
+        if proc.poll() is not None:
+            pytest.fail(f"exited with {proc.returncode} before printing {text!r}:\n{log}")
+        time.sleep(0.1)
+    pytest.fail(f"{text!r} not printed within {timeout} s:\n{proc.log()}")
+
+
+def kill_tree(proc: subprocess.Popen, term_timeout: float = 0.0) -> None:
+    """End `proc` and every process under it (also those in sessions of their own, such as the worker under
+    `zapiki worker`): SIGTERM first and up to `term_timeout` s to exit, then SIGKILL."""
+    import signal
+
+    import psutil
+
+    try:
+        family = [psutil.Process(proc.pid), *psutil.Process(proc.pid).children(recursive=True)]
+    except psutil.NoSuchProcess:
+        family = []
+    if term_timeout and proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=term_timeout)
+        except subprocess.TimeoutExpired:
+            pass
+    for p in family:
+        try:
+            p.kill()
+        except psutil.NoSuchProcess:
+            pass
+    psutil.wait_procs(family, timeout=10)
+    proc.wait(timeout=10)
+
+
+def make_run_scheduler(tmp_path, certs: Path, port: int) -> tuple[subprocess.Popen, str]:
+    """`make run-scheduler CERTS=certs SCHEDULER_PORT=port` (its dashboard on a free loopback port), started in
+    the repository as the README says; returns (make's process, the tls:// address to connect to) once it
+    listens. End it with kill_tree()."""
+    cmd = ["make", "-s", "run-scheduler", f"CERTS={certs}", f"SCHEDULER_PORT={port}", "SCHEDULER_DASHBOARD=127.0.0.1:0"]
+    proc = start_logged(cmd, tmp_path / f"scheduler-{port}.log", cwd=ROOT)
+    try:
+        wait_for_log(proc, "Scheduler at:", 120)
+    except BaseException:
+        kill_tree(proc)
+        raise
+    return proc, f"tls://127.0.0.1:{port}"

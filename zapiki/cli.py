@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -32,7 +33,13 @@ def main() -> None:
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @db_option
-@click.option("--scheduler", default=None, help="Use this Dask scheduler (tcp://host:8786) instead of a local cluster.")
+@click.option("--scheduler", default=None, help="Use this Dask scheduler (tls://host:8786) instead of a local cluster.")
+@click.option(
+    "--certs",
+    default=None,
+    type=click.Path(file_okay=False),
+    help="Folder from `zapiki cluster certs` (ca.pem, client.pem, client-key.pem) for a tls:// --scheduler.",
+)
 @click.option("--n-workers", default=None, type=int, help="Local cluster: worker processes.")
 @click.option("--threads-per-worker", default=None, type=int, help="Local cluster: threads per worker.")
 @click.option("--dask-dashboard-port", default=8787, show_default=True, type=int)
@@ -47,13 +54,60 @@ def serve(**kwargs: Any) -> None:  # noqa: ANN401
 
 @main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
 @click.argument("scheduler")
+@click.option(
+    "--certs",
+    default=None,
+    type=click.Path(file_okay=False),
+    help="Folder from `zapiki cluster certs` (ca.pem, worker.pem, worker-key.pem): TLS to a tls:// SCHEDULER.",
+)
 @click.argument("dask_args", nargs=-1, type=click.UNPROCESSED)
-def worker(scheduler: str, dask_args: tuple[str, ...]) -> None:
+def worker(scheduler: str, certs: str | None, dask_args: tuple[str, ...]) -> None:
     """A `dask worker SCHEDULER --preload zapiki.jobs.preload [DASK_ARGS]`, restarted when it fails; SIGTERM or
     Ctrl-C drains it and stops (a second one stops it at once)."""
     from zapiki.jobs.supervise import supervise, worker_command
 
-    sys.exit(supervise(worker_command(scheduler, dask_args)))
+    sys.exit(supervise(worker_command(scheduler, dask_args, certs=certs)))
+
+
+@main.group()
+def cluster() -> None:
+    """A private Dask cluster: TLS with mutual authentication on certificates of its own CA."""
+
+
+@cluster.command("certs")
+@click.argument("folder", type=click.Path(file_okay=False))
+@click.option("--days", default=None, type=int, help="Validity in days (default: two years).")
+@click.option("--force", is_flag=True, help="Replace an existing set (every node then needs the new files).")
+def cluster_certs(folder: str, days: int | None, force: bool) -> None:
+    """Make a new private CA and the certificates and keys of the scheduler, the workers and the clients in
+    FOLDER (made private, 0700; keys 0600), and print how to use them."""
+    from zapiki.cluster_security import CA_FILE, DEFAULT_DAYS, cert_file, key_file, make_certificates
+
+    days = DEFAULT_DAYS if days is None else days
+    written = make_certificates(folder, days=days, overwrite=force)
+    click.echo(f"Made a private CA and certificates (ECDSA P-256, valid {days} days) in {folder}:")
+    purposes = {
+        CA_FILE: "the cluster's CA: every node needs it; peers not signed by it are refused",
+        "scheduler.pem": "the scheduler's certificate",
+        "worker.pem": "the workers' certificate (one for all workers)",
+        "client.pem": "the clients' certificate: zapiki serve, zapiki.connect(certs=...)",
+    }
+    for path in written:
+        note = purposes.get(path.name, "private key (0600): copy only to the machines of this role")
+        click.echo(f"  {path}  {note}")
+    click.echo("The CA's private key was not kept: to renew or revoke, run again with --force and copy the new set.")
+    ca = Path(folder) / CA_FILE
+
+    def tls(role: str) -> str:
+        return f"--tls-ca-file {ca} --tls-cert {cert_file(folder, role)} --tls-key {key_file(folder, role)}"
+
+    click.echo("Use them (copy the folder, or only the files of each machine's role, to every machine):")
+    click.echo(f"  scheduler:  dask scheduler {tls('scheduler')}")
+    click.echo(f"              (or: make run-scheduler CERTS={folder})")
+    click.echo(f"  workers:    zapiki worker tls://SCHEDULER_HOST:8786 --certs {folder}")
+    click.echo(f"              (or: make run-worker SCHEDULER=tls://SCHEDULER_HOST:8786 CERTS={folder})")
+    click.echo(f"  service:    zapiki serve --scheduler tls://SCHEDULER_HOST:8786 --certs {folder}")
+    click.echo(f'  notebooks:  zapiki.connect(scheduler="tls://SCHEDULER_HOST:8786", certs="{folder}")')
 
 
 @main.group()

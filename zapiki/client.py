@@ -389,6 +389,7 @@ def connect(
     db: str | None = None,
     scheduler: str | None = None,
     *,
+    certs: str | os.PathLike[str] | None = None,
     config: str | None = None,
     n_workers: int | None = None,
     threads_per_worker: int | None = None,
@@ -396,19 +397,32 @@ def connect(
     dispatch: bool = True,
 ) -> Zapiki:
     """Connect to a Zapiki database (default: the configured one, embedded SQLite) and a Dask scheduler
-    (default: start a local cluster; `local_cluster=False` for none, proving only synchronously)."""
+    (default: start a local cluster; `local_cluster=False` for none, proving only synchronously).
+
+    A private cluster's `tls://` scheduler needs `certs`, a folder made by `zapiki cluster certs` holding at
+    least ``ca.pem``, ``client.pem`` and ``client-key.pem``. The local cluster is private by itself: TLS with
+    temporary credentials held in memory."""
     from distributed import Client, LocalCluster
 
+    security = None
+    if certs is not None:
+        from zapiki.cluster_security import role_files, security_from
+
+        if not (scheduler or "").startswith("tls://"):
+            raise InputError(f"certs= needs a tls:// scheduler address, not {scheduler!r}")
+        role_files(certs, "client")
+        security = security_from(certs)
     settings = Settings.load(config)
     settings.apply_dask_config()
     cluster = None
     if scheduler:
-        client = Client(scheduler)
+        client = Client(scheduler, security=security)
     elif local_cluster:
         cluster = LocalCluster(
             n_workers=n_workers or settings.n_workers,
             threads_per_worker=threads_per_worker or settings.worker_concurrency,
             processes=True,
+            security=True,
         )
         client = Client(cluster)
     else:

@@ -25,6 +25,7 @@ class ServeOptions:
     host: str = "127.0.0.1"
     db: str | None = None
     scheduler: str | None = None
+    certs: str | None = None
     n_workers: int | None = None
     threads_per_worker: int | None = None
     config: str | None = None
@@ -41,17 +42,40 @@ def dashboards_dir(explicit: str | None = None) -> Path | None:
 
 
 def start_cluster(settings: Settings, opts: ServeOptions) -> tuple[Any, Any]:  # noqa: ANN401
-    """A Dask client for --scheduler, or a new local cluster (workers preloaded and warmed)."""
+    """A Dask client for --scheduler (TLS with the client's certificate from --certs for a tls:// one), or a
+    new local cluster (workers preloaded and warmed) that is private too: TLS with temporary credentials made
+    for it and held only in memory (`security=True`), so another user of this machine cannot reach it."""
     from distributed import Client, LocalCluster
 
+    from zapiki.errors import InputError
+
     if opts.scheduler:
-        return Client(opts.scheduler), None
+        tls = opts.scheduler.startswith("tls://")
+        if opts.certs is None and tls:
+            raise InputError(f"--scheduler {opts.scheduler} needs --certs DIR (from `zapiki cluster certs`)")
+        if opts.certs is not None and not tls:
+            raise InputError(f"--certs needs a tls:// scheduler address, not {opts.scheduler}")
+        security = None
+        if opts.certs is not None:
+            from zapiki.cluster_security import role_files, security_from
+
+            role_files(opts.certs, "client")  # name a missing file here rather than fail in the TLS handshake
+            security = security_from(opts.certs)
+        else:
+            log.warning(
+                "%s is plain TCP: whoever reaches it can run code on the workers (see `zapiki cluster certs`)",
+                opts.scheduler,
+            )
+        return Client(opts.scheduler, security=security), None
+    if opts.certs is not None:
+        raise InputError("--certs is for a tls:// --scheduler; the local cluster makes its own credentials")
     cluster = LocalCluster(
         n_workers=opts.n_workers or settings.n_workers,
         threads_per_worker=opts.threads_per_worker or settings.worker_concurrency,
         processes=True,
         dashboard_address=f"{opts.host}:{opts.dask_dashboard_port}",
         preload=["zapiki.jobs.preload"],
+        security=True,
     )
     return Client(cluster), cluster
 
@@ -119,6 +143,7 @@ def serve(opts: ServeOptions) -> None:
     for name in apps:
         print(f"  Dashboard      {base}/{name}")
     print(f"  Dask dashboard {client.dashboard_link}")
+    print(f"  Scheduler      {client.scheduler.address}")
     print(f"  Database       {service.engine.url.render_as_string(hide_password=True)}")
     print(f"  Workers        {service.workers()['count']} ({service.workers()['threads']} threads)")
     if key:

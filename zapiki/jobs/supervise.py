@@ -1,5 +1,6 @@
 """`zapiki worker SCHEDULER [dask worker options]` (what `make run-worker` runs): a `dask worker` with Zapiki's
-preload, restarted when it dies, and stopped for good when asked.
+preload, restarted when it dies, and stopped for good when asked. With `--certs DIR` (a folder made by
+`zapiki cluster certs`) it joins a private cluster: TLS with the worker's certificate, to a `tls://` scheduler.
 
 - Whenever the worker exits without being asked to by the supervisor (a crash, a lost scheduler: Dask workers
   exit rather than reconnect to a new scheduler, a retirement), it is started again after 2 s.
@@ -11,23 +12,41 @@ preload, restarted when it dies, and stopped for good when asked.
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Sequence
 
+from zapiki.errors import InputError
+
 PRELOAD = "zapiki.jobs.preload"
 RESTART_DELAY_S = 2.0
 
 
-def worker_command(scheduler: str, extra: Sequence[str] = ()) -> list[str]:
-    """The `dask worker` command line for `scheduler`, with Zapiki's preload.
+def worker_command(scheduler: str, extra: Sequence[str] = (), certs: str | os.PathLike[str] | None = None) -> list[str]:
+    """The `dask worker` command line for `scheduler`, with Zapiki's preload, and with `certs` (a folder made by
+    `zapiki cluster certs`) the worker's TLS options: ``ca.pem``, ``worker.pem`` and ``worker-key.pem``.
 
     >>> worker_command("tcp://sched:8786", ["--nthreads", "2"])[-5:]
     ['tcp://sched:8786', '--preload', 'zapiki.jobs.preload', '--nthreads', '2']
+
+    A private cluster needs a ``tls://`` address and the folder's files (an InputError says what is missing):
+
+    >>> worker_command("tcp://sched:8786", certs="certs")
+    Traceback (most recent call last):
+    ...
+    zapiki.errors.InputError: --certs needs a tls:// scheduler address, not tcp://sched:8786
     """
-    return [sys.executable, "-m", "distributed.cli.dask_worker", scheduler, "--preload", PRELOAD, *extra]
+    tls: list[str] = []
+    if certs is not None:
+        from zapiki.cluster_security import dask_tls_args
+
+        if not scheduler.startswith("tls://"):
+            raise InputError(f"--certs needs a tls:// scheduler address, not {scheduler}")
+        tls = dask_tls_args(certs, "worker")
+    return [sys.executable, "-m", "distributed.cli.dask_worker", scheduler, "--preload", PRELOAD, *tls, *extra]
 
 
 def supervise(command: Sequence[str], restart_delay_s: float = RESTART_DELAY_S) -> int:
