@@ -57,6 +57,10 @@ class Settings:
     in_flight_buffer: int = 1
     batch_size: int = 500
     lease_s: float = 30.0
+    retry_timeouts: bool = False  # a job that ran past its timeout fails for good unless this is true
+    # attempts in flight at once per user, by the user's tier (0: no cap); users take turns within a queue
+    user_max_in_flight: dict[str, int] = field(default_factory=lambda: {"free": 2, "pro": 16, "enterprise": 0})
+    high_priority_tiers: tuple[str, ...] = ("pro", "enterprise")  # keys of these tiers may use the high queue
     shutdown_grace_s: float = 30.0  # how long `zapiki serve` waits for running jobs when it stops
     worker_concurrency: int = 1
     n_workers: int = 2
@@ -103,6 +107,12 @@ class Settings:
             batch_size=int(z.get("batch_size", base.batch_size)),
             lease_s=float(z.get("lease_s", base.lease_s)),
             shutdown_grace_s=float(z.get("shutdown_grace_s", base.shutdown_grace_s)),
+            retry_timeouts=bool(retry.get("timeouts", base.retry_timeouts)),
+            user_max_in_flight={
+                **base.user_max_in_flight,
+                **{k: int(v) for k, v in ((z.get("users") or {}).get("max_in_flight") or {}).items()},
+            },
+            high_priority_tiers=tuple((z.get("users") or {}).get("high_priority_tiers", base.high_priority_tiers)),
             worker_concurrency=int(
                 env.get("WORKER_CONCURRENCY") or z.get("worker_concurrency", base.worker_concurrency)
             ),

@@ -53,7 +53,10 @@ class ZapikiService:
         self.circuits.fail_interrupted_setups()
         self.client = client
         self.secrets = {SIGNING_KEY: self.keys.service_key(SIGNING_KEY)}
-        user, _ = self.keys.get_or_create_user(DEFAULT_EMAIL, name="default")
+        # The default user (the notebook client's, the first-start key's) is the operator: no in-flight cap.
+        user, _ = self.keys.get_or_create_user(DEFAULT_EMAIL, name="default", tier="enterprise")
+        if user["tier"] != "enterprise":
+            self.keys.set_tier(user["id"], "enterprise")
         self.default_user_id: str = user["id"]
         self.dispatcher: Dispatcher | None = None
         self.stopping = False  # set by shutdown(): the API answers 503 while the service stops

@@ -76,7 +76,7 @@ def test_the_watchdog_fails_an_attempt_past_its_deadline_and_retries_it(db_url, 
     """A worker that never answers is simulated by a deadline already past (deadline_at is deadline + grace):
     the dispatcher fails that attempt with `timeout` within moments, abandons it, and retries it per policy;
     the abandoned attempt's result, which the worker still produces, is not what gets stored."""
-    svc = make_service(db_url, retry_delays_s=(1.0,))
+    svc = make_service(db_url, retry_delays_s=(1.0,), retry_timeouts=True)
     out = svc.create_proof(
         svc.default_user_id, "diagnostic", {"sleep_s": 1.5, "value": "watched"}, {"timeout_s": 60, "max_retries": 1}
     )

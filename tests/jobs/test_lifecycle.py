@@ -161,7 +161,7 @@ def test_timeout_stops_a_job_that_would_run_forever_and_frees_the_worker(sqlite_
         pool = STATE.pool
         return [] if pool is None else [c.proc.pid for c in list(pool._all) if c.proc and c not in pool._free]
 
-    svc = make_service(sqlite_url, retry_delays_s=(0.0,))
+    svc = make_service(sqlite_url, retry_delays_s=(0.0,), retry_timeouts=True)  # timeouts retried: opted in
     timeout_s = 2.0
     forever = svc.create_proof(
         svc.default_user_id, "diagnostic", {"sleep_s": 3600}, {"timeout_s": timeout_s, "max_retries": 1}
@@ -184,6 +184,14 @@ def test_timeout_stops_a_job_that_would_run_forever_and_frees_the_worker(sqlite_
     until(lambda: svc.proofs.get_job(quick["job_id"])["status"] == "completed", timeout=15)
     fresh = svc.proofs.get_proof(quick["proof_id"])["proof_data"]["pid"]
     assert fresh not in provers and not _prover_process_gone(fresh)
+
+
+def test_a_timeout_is_not_retried_by_default(sqlite_url, make_service, until):
+    svc = make_service(sqlite_url, retry_delays_s=(0.0,))
+    out = svc.create_proof(svc.default_user_id, "diagnostic", {"sleep_s": 3600}, {"timeout_s": 1, "max_retries": 3})
+    job = until(lambda: (j := svc.proofs.get_job(out["job_id"]))["status"] in FINAL and j, timeout=30)
+    assert job["status"] == "failed" and job["error_message"] == "timeout"
+    assert job["runs"] == 1 and job["retry_count"] == 0
 
 
 def test_cancel_pending_and_retry_failed(db_url, make_service, until):

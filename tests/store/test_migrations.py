@@ -13,7 +13,7 @@ def test_upgrade_creates_every_table_and_is_idempotent(db_url):
     upgrade(engine)
     assert TABLES <= set(inspect_tables(engine))
     with engine.connect() as conn:
-        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0002"
+        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0003"
     engine.dispose()
 
 

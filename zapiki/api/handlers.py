@@ -359,6 +359,13 @@ class ProofsHandler(BaseHandler):
         retries = options.get("max_retries")
         if isinstance(retries, float) and retries.is_integer():  # JSON has one number type: 2.0 is the integer 2
             options = {**options, "max_retries": int(retries)}
+        tiers = self.ctx.service.settings.high_priority_tiers
+        if options.get("priority") == "high" and self.user is not None and self.user["tier"] not in tiers:
+            raise ApiError(
+                422,
+                "invalid_input",
+                f"options.priority 'high' needs a key of tier {' or '.join(tiers)}; this key is {self.user['tier']}",
+            )
         circuit_id = body.get("circuit_id")
         if circuit_id is not None and not isinstance(circuit_id, str):
             raise ApiError(422, "invalid_input", "circuit_id must be a string")

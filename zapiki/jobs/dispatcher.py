@@ -129,6 +129,7 @@ class Dispatcher:
         self._nthreads_at = 0.0
         self._scattered: dict[str, Future] = {}
         self._scheduler_id: str | None = None
+        self._last_user: dict[str, str] = {}  # per queue: the user served last (users take turns)
         self.batchable = frozenset(n for n in systems.names() if not systems.get(n).capabilities.isolated)
         self.rng = random.Random(settings.random_seed)
         self.dispatched = 0  # attempts sent to the cluster (for stats and tests)
@@ -231,15 +232,18 @@ class Dispatcher:
         # ever (its lease renewed); fail that attempt, charged, so the job is retried.
         for token in self.repo.held_tokens(self.id) - set(self.inflight):
             log.warning("attempt %s is held but not tracked: failing it so that its jobs retry", token)
-            self.repo.fail_attempt(
-                token, None, "transient", "attempt lost by the dispatcher", self.settings.retry_delay
-            )
+            self._fail(token, None, "transient", "attempt lost by the dispatcher")
         for token in self.repo.overdue_tokens(self.id):
             attempt = self.inflight.pop(token, None)
             if attempt is not None:
                 attempt.abandoned = True
                 attempt.future.cancel()
-            self.repo.fail_attempt(token, None, "timeout", "timeout", self.settings.retry_delay)
+            self._fail(token, None, "timeout", "timeout")
+
+    def _fail(self, token: str, job_id: str | None, kind: str, error: str) -> dict[str, str]:
+        return self.repo.fail_attempt(
+            token, job_id, kind, error, self.settings.retry_delay, retry_timeouts=self.settings.retry_timeouts
+        )
 
     def capacity(self) -> int:
         """Attempts the cluster can take now: its running workers' threads plus the configured buffer (0 with no
@@ -282,10 +286,13 @@ class Dispatcher:
                 self.settings.batch_size,
                 GRACE_S,
                 self.settings.max_timeout_s,
+                after_user=self._last_user.get(q),
+                caps=self.settings.user_max_in_flight,
             )
             if not jobs:
-                backlog[q] = 0
+                backlog[q] = 0  # empty, or every user waiting in it is at their cap: the slot goes elsewhere
                 continue
+            self._last_user[q] = jobs[0].user_id
             self._submit(token, q, jobs)
             slots -= 1
 
@@ -406,7 +413,6 @@ class Dispatcher:
         if attempt is None or attempt.abandoned:
             self.inflight.pop(token, None)
             return
-        delay = self.settings.retry_delay
         if future.status == "finished":
             out = future.result()
             if not attempt.starts:  # the result overtook the start event (fast batches): count the run now
@@ -417,21 +423,21 @@ class Dispatcher:
             self.repo.complete(token, [r for r in results if r["ok"]])
             for r in results:
                 if not r["ok"]:
-                    self.repo.fail_attempt(token, r["job_id"], r["kind"], r["error"], delay)
+                    self._fail(token, r["job_id"], r["kind"], r["error"])
             missing = set(attempt.job_ids) - {r["job_id"] for r in results}
             for job_id in missing:
-                self.repo.fail_attempt(token, job_id, "transient", "no result returned", delay)
+                self._fail(token, job_id, "transient", "no result returned")
         elif future.status == "cancelled" and not attempt.starts:
             # lost by the cluster before it ran (the scheduler went away): back to pending, uncharged
             self.repo.release_attempt(token)
         elif future.status == "cancelled":
-            self.repo.fail_attempt(token, None, "transient", "task cancelled by the cluster", delay)
+            self._fail(token, None, "transient", "task cancelled by the cluster")
         else:
             try:
                 exc = future.exception(timeout=5)
                 message = f"{type(exc).__name__}: {exc}"
             except Exception as err:
                 message = f"task failed: {err}"
-            self.repo.fail_attempt(token, None, "transient", message, delay)
+            self._fail(token, None, "transient", message)
         self.inflight.pop(token, None)
         future.release()

@@ -5,6 +5,7 @@ superseded attempt changes nothing. Works the same on SQLite and PostgreSQL (UPD
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -13,10 +14,24 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from zapiki.store import bulk
-from zapiki.store.models import Job, JobStatus, Proof, utcnow
+from zapiki.store.models import Job, JobStatus, Proof, User, utcnow
 
 PENDING, PROCESSING, RETRYING = JobStatus.PENDING.value, JobStatus.PROCESSING.value, JobStatus.RETRYING.value
 COMPLETED, FAILED, CANCELLED = JobStatus.COMPLETED.value, JobStatus.FAILED.value, JobStatus.CANCELLED.value
+
+
+def _under_cap(s: Session, user_id: str, caps: Mapping[str, int]) -> bool:
+    """True when `user_id` has fewer attempts in flight than the cap of their tier (no cap: always)."""
+    if not caps:
+        return True
+    tier = s.execute(select(User.tier).where(User.id == user_id)).scalar() or "free"
+    cap = int(caps.get(tier, 0) or 0)
+    if cap <= 0:
+        return True
+    in_flight = s.execute(
+        select(func.count(func.distinct(Job.attempt_token))).where(Job.status == PROCESSING, Job.user_id == user_id)
+    ).scalar()
+    return int(in_flight or 0) < cap
 
 
 @dataclass(frozen=True)
@@ -32,6 +47,7 @@ class ClaimedJob:
     timeout_s: float
     priority: int
     circuit_id: str | None
+    user_id: str = ""
 
 
 class JobRepository:
@@ -71,14 +87,21 @@ class JobRepository:
         batch_size: int,
         grace_s: float = 30.0,
         max_timeout_s: float = 600.0,
+        after_user: str | None = None,
+        caps: Mapping[str, int] | None = None,
     ) -> list[ClaimedJob]:
-        """Take the head of `queue` for one attempt: one job, or a run of up to `batch_size` jobs of one
-        batchable (fast) system. Returns what was really claimed (possibly nothing)."""
+        """Take, for one attempt, the head of `queue` of the next user after `after_user` (users take turns
+        within a queue, so one user's backlog never starves another's) who is under the in-flight cap of their
+        tier (`caps`: attempts in flight per tier, 0 or absent for no cap): one job, or a run of up to
+        `batch_size` jobs of one batchable (fast) system. Returns what was really claimed (possibly nothing)."""
         now = utcnow()
         with self.sessions.begin() as s:
+            user = self._next_user(s, queue, after_user, caps or {})
+            if user is None:
+                return []
             head = (
                 select(Job.id, Job.proof_system)
-                .where(Job.status == PENDING, Job.queue == queue)
+                .where(Job.status == PENDING, Job.queue == queue, Job.user_id == user)
                 .order_by(Job.created_at, Job.id)
                 .limit(batch_size)
             )
@@ -139,12 +162,35 @@ class JobRepository:
                     timeout_s=float(timeout_s),
                     priority=int(priority),
                     circuit_id=inputs[proof_id][1],
+                    user_id=user,
                 )
                 for job_id, proof_id, system, retry_count, timeout_s, priority in claimed
             ]
             order = {job_id: i for i, job_id in enumerate(ids)}
             jobs.sort(key=lambda j: order[j.id])
             return jobs
+
+    @staticmethod
+    def _next_user(s: Session, queue: str, after: str | None, caps: Mapping[str, int]) -> str | None:
+        """The first user after `after` (in id order, wrapping around) with a pending job in `queue` and room
+        under their tier's cap; None when there is none. One index seek per user looked at."""
+        cursor, wrapped, first = after, after is None, None
+        while True:
+            q = select(func.min(Job.user_id)).where(Job.status == PENDING, Job.queue == queue)
+            if cursor is not None:
+                q = q.where(Job.user_id > cursor)
+            user = s.execute(q).scalar()
+            if user is None:
+                if wrapped:
+                    return None
+                wrapped, cursor = True, None
+                continue
+            if user == first:
+                return None  # every user with pending jobs here is at their cap
+            first = first or user
+            if _under_cap(s, user, caps):
+                return user
+            cursor = user
 
     # -- running ---------------------------------------------------------------------------------------------
     def record_run(
@@ -269,8 +315,10 @@ class JobRepository:
         kind: str,
         error: str,
         retry_delay: Any,  # noqa: ANN401
+        retry_timeouts: bool = True,
     ) -> dict[str, str]:
-        """An attempt failed. Input errors fail for good; others retry while the budget lasts.
+        """An attempt failed. Input errors (and timeouts, unless `retry_timeouts`) fail for good; others retry
+        while the budget lasts.
 
         `job_id` None means every job of the attempt. `retry_delay(n)` gives seconds before retry n.
         Returns {job_id: new status}.
@@ -284,7 +332,8 @@ class JobRepository:
             if job_id is not None:
                 q = q.where(Job.id == job_id)
             for row in s.execute(q).all():
-                if kind != "input" and row.retry_count < row.max_retries:
+                retryable = kind != "input" and (kind != "timeout" or retry_timeouts)
+                if retryable and row.retry_count < row.max_retries:
                     n = row.retry_count + 1
                     values = dict(
                         status=RETRYING,

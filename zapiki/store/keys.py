@@ -70,6 +70,16 @@ class KeyRepository:
                 return self.get_or_create_user(email, name, tier)
             return _user_dict(user), True
 
+    def set_tier(self, user_id: str, tier: str) -> None:
+        """Set a user's tier (what caps their jobs in flight)."""
+        if tier not in TIERS:
+            raise InputError(f"unknown tier {tier!r}; expected one of {', '.join(TIERS)}")
+        with self.sessions.begin() as s:
+            user = s.get(User, user_id)
+            if user is None:
+                raise NotFound(f"user {user_id} not found")
+            user.tier = tier
+
     def create_key(self, email: str, name: str | None = None, tier: str | None = None) -> tuple[dict[str, Any], str]:
         """A new key for the user `email` (created if needed); returns (key info, the raw key — shown once)."""
         user, _ = self.get_or_create_user(email, tier=tier or "free")

@@ -177,6 +177,8 @@ class Job(Base):
             postgresql_where=text("status = 'retrying'"),
         ),
         Index("ix_jobs_user_created", "user_id", "created_at"),
+        Index("ix_jobs_pick_user", "status", "queue", "user_id", "created_at"),
+        Index("ix_jobs_status_user", "status", "user_id"),
     )
 
 
