@@ -16,6 +16,7 @@ import dask.config
 import yaml
 
 from zapiki.errors import InputError
+from zapiki.systems.groth16.limits import CircuitLimits
 from zapiki.witness.sandbox import WasmLimits
 
 PRIORITIES = ("high", "normal", "low")
@@ -67,6 +68,14 @@ class Settings:
     rate_limits: dict[str, int] = field(default_factory=lambda: {"free": 10, "pro": 1000, "enterprise": 1_000_000})
     max_body_bytes: int = 1 << 20
     max_upload_bytes: int = 256 << 20  # a circuit upload (multipart), streamed to a temporary file
+    # the largest circuit a key of each tier may upload (checked on the files' headers before any work)
+    circuit_limits: dict[str, CircuitLimits] = field(
+        default_factory=lambda: {
+            "free": CircuitLimits(max_constraints=65_000, max_wires=131_072, max_public=256),
+            "pro": CircuitLimits(max_constraints=261_000, max_wires=524_288, max_public=1_000),
+            "enterprise": CircuitLimits(max_constraints=1_040_000, max_wires=2_097_152, max_public=4_096),
+        }
+    )
     wasm: WasmLimits = field(default_factory=WasmLimits)  # bounds on probing an uploaded circuit wasm
     random_seed: int | None = None  # seeds the weighted queue choice (tests, reproducible runs)
     dask: dict[str, Any] = field(default_factory=dict)
@@ -125,6 +134,13 @@ class Settings:
             max_body_bytes=int((z.get("api") or {}).get("max_body_bytes", base.max_body_bytes)),
             max_upload_bytes=int((z.get("api") or {}).get("max_upload_bytes", base.max_upload_bytes)),
             wasm=_wasm_limits(z.get("circuits") or {}),
+            circuit_limits={
+                **base.circuit_limits,
+                **{
+                    tier: CircuitLimits(**{k: int(v) for k, v in values.items()})
+                    for tier, values in ((z.get("circuits") or {}).get("limits") or {}).items()
+                },
+            },
             dask=raw,
         )
         settings.validate()

@@ -223,6 +223,7 @@ class ZapikiService:
         r1cs: bytes | None = None,
         is_public: bool = False,
         proof_system: str = "groth16",
+        tier: str | None = None,
     ) -> dict[str, Any]:
         """Store a circom circuit — its witness wasm and its proving key (plus, optionally, its r1cs, so that an
         unsatisfied witness is reported with the first failing constraint), or its wasm and r1cs for a
@@ -239,10 +240,15 @@ class ZapikiService:
         # The wasm is a stranger's code: it is checked and probed in a bounded child process, never run here.
         # FormatError for a file that is not circom's witness calculator, before any key work.
         wasm_info = probe_wasm(wasm, self.settings.wasm_limits())
+        # a key's tier bounds the circuit, checked on the files' headers before any work is sized by them
+        limits = self.settings.circuit_limits.get(tier) if tier else None
+        if limits is not None:
+            groth16.check_circuit_limits({"witness_size": wasm_info["witness_size"]}, limits)
         if zkey is None:
-            zkey, vkey = groth16.dev_setup(r1cs)
+            zkey, vkey = groth16.dev_setup(r1cs, limits=limits)
             info = {"setup": "development (single party, not a ceremony)"}
         else:
+            groth16.circuit_info(r1cs=r1cs, zkey=zkey, limits=limits)
             vkey = groth16.export_vkey(zkey)
             info = {"setup": "provided"}
         # FormatError (an input error) when the wasm, the key and the r1cs are not of one circuit
@@ -261,7 +267,7 @@ class ZapikiService:
         )
 
     def start_circuit_setup(
-        self, user_id: str, name: str, *, wasm: bytes, r1cs: bytes, is_public: bool = False
+        self, user_id: str, name: str, *, wasm: bytes, r1cs: bytes, is_public: bool = False, tier: str | None = None
     ) -> dict[str, Any]:
         """Register a circuit from its r1cs with the development setup running in the background: returns at
         once with status 'setting_up'; the circuit becomes 'ready' (or 'failed' with the reason) when done."""
@@ -272,7 +278,8 @@ class ZapikiService:
             raise InputError("the circuit's .wasm and .r1cs are both required for a development setup")
         # both readable, and of one circuit, before the setup starts (the wasm probed away from this process)
         wasm_info = probe_wasm(wasm, self.settings.wasm_limits())
-        groth16.check_wasm_fits(groth16.circuit_info(r1cs=r1cs), wasm_info)
+        limits = self.settings.circuit_limits.get(tier) if tier else None
+        groth16.check_wasm_fits(groth16.circuit_info(r1cs=r1cs, limits=limits), wasm_info)
         circuit = self.circuits.create(
             user_id,
             name,
@@ -286,7 +293,7 @@ class ZapikiService:
 
         def _setup() -> None:
             try:
-                zkey, vkey = groth16.dev_setup(r1cs)
+                zkey, vkey = groth16.dev_setup(r1cs, limits=limits)
                 info = groth16.check_wasm_fits(
                     {**circuit["info"], **groth16.circuit_info(r1cs=r1cs, zkey=zkey)}, wasm_info
                 )

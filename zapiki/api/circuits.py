@@ -61,12 +61,16 @@ class CircuitsHandler(BaseHandler):
         svc = self.ctx.service
         if zkey is not None:  # with the r1cs too, an unsatisfied witness is reported with its first failing constraint
             circuit = await self.run(
-                lambda: svc.register_circuit(self.user_id, name, wasm=wasm, zkey=zkey, r1cs=r1cs, is_public=is_public)
+                lambda: svc.register_circuit(
+                    self.user_id, name, wasm=wasm, zkey=zkey, r1cs=r1cs, is_public=is_public, tier=self.user["tier"]
+                )
             )
             status = 201
         else:
             circuit = await self.run(
-                lambda: svc.start_circuit_setup(self.user_id, name, wasm=wasm, r1cs=r1cs, is_public=is_public)
+                lambda: svc.start_circuit_setup(
+                    self.user_id, name, wasm=wasm, r1cs=r1cs, is_public=is_public, tier=self.user["tier"]
+                )
             )
             status = 202
         self.set_header("Location", f"/api/v1/circuits/{circuit['id']}")
