@@ -69,24 +69,31 @@ class Cluster:
 
 
 def audit_completions(engine) -> None:
-    """Record every write of status 'completed' to a job in a table `completions` (a database trigger, so
-    nothing in Zapiki can skip it): a job listed twice was completed twice."""
+    """Database triggers (nothing in Zapiki can skip them) that record every write of status 'completed' to a
+    job (table `completions`: a job listed twice was completed twice) and every write of a result to a proof
+    (table `result_writes`)."""
     import sqlalchemy as sa
 
-    if engine.dialect.name == "sqlite":
-        statements = [
-            "CREATE TABLE completions (job_id TEXT NOT NULL)",
-            "CREATE TRIGGER audit_completed AFTER UPDATE OF status ON jobs WHEN NEW.status = 'completed' "
-            "BEGIN INSERT INTO completions (job_id) VALUES (NEW.id); END",
-        ]
-    else:
-        statements = [
-            "CREATE TABLE completions (job_id TEXT NOT NULL)",
-            "CREATE FUNCTION audit_completed() RETURNS trigger AS $$ BEGIN "
-            "INSERT INTO completions (job_id) VALUES (NEW.id); RETURN NEW; END $$ LANGUAGE plpgsql",
-            "CREATE TRIGGER audit_completed AFTER UPDATE OF status ON jobs FOR EACH ROW "
-            "WHEN (NEW.status = 'completed') EXECUTE FUNCTION audit_completed()",
-        ]
+    audits = [  # (table, column, audited table, watched column, condition)
+        ("completions", "job_id", "jobs", "status", "NEW.status = 'completed'"),
+        ("result_writes", "proof_id", "proofs", "proof_data", "NEW.proof_data IS NOT NULL"),
+    ]
+    statements = []
+    for table, column, audited, watched, condition in audits:
+        statements.append(f"CREATE TABLE {table} ({column} TEXT NOT NULL)")
+        insert = f"INSERT INTO {table} ({column}) VALUES (NEW.id)"
+        if engine.dialect.name == "sqlite":
+            statements.append(
+                f"CREATE TRIGGER audit_{table} AFTER UPDATE OF {watched} ON {audited} WHEN {condition} "
+                f"BEGIN {insert}; END"
+            )
+        else:
+            statements += [
+                f"CREATE FUNCTION audit_{table}() RETURNS trigger AS $$ BEGIN {insert}; RETURN NULL; END $$ "
+                "LANGUAGE plpgsql",
+                f"CREATE TRIGGER audit_{table} AFTER UPDATE OF {watched} ON {audited} FOR EACH ROW "
+                f"WHEN ({condition}) EXECUTE FUNCTION audit_{table}()",
+            ]
     with engine.begin() as conn:
         for statement in statements:
             conn.execute(sa.text(statement))

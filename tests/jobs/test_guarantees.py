@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from realprocs import audit_completions
 from sqlalchemy import select, update
 
 from zapiki.jobs.dispatcher import GRACE_S
@@ -31,36 +32,6 @@ def _final(svc, until, job_id, timeout=30.0) -> Job:
 def _running(svc, until, job_id) -> Job:
     """The job once a worker runs it and its dispatcher wrote the start (runs == 1)."""
     return until(lambda: (j := _job(svc, job_id)).status == "processing" and j.runs == 1 and j.worker and j)
-
-
-def _audit(engine) -> None:
-    """Database triggers (nothing in Zapiki can skip them) that record every write of status 'completed' to a job
-    (table `completions`) and every write of a result to a proof (table `result_writes`)."""
-    if engine.dialect.name == "sqlite":
-        statements = [
-            "CREATE TABLE completions (job_id TEXT NOT NULL)",
-            "CREATE TRIGGER audit_completed AFTER UPDATE OF status ON jobs WHEN NEW.status = 'completed' "
-            "BEGIN INSERT INTO completions (job_id) VALUES (NEW.id); END",
-            "CREATE TABLE result_writes (proof_id TEXT NOT NULL)",
-            "CREATE TRIGGER audit_result AFTER UPDATE OF proof_data ON proofs WHEN NEW.proof_data IS NOT NULL "
-            "BEGIN INSERT INTO result_writes (proof_id) VALUES (NEW.id); END",
-        ]
-    else:
-        statements = [
-            "CREATE TABLE completions (job_id TEXT NOT NULL)",
-            "CREATE FUNCTION audit_completed() RETURNS trigger AS $$ BEGIN "
-            "INSERT INTO completions (job_id) VALUES (NEW.id); RETURN NULL; END $$ LANGUAGE plpgsql",
-            "CREATE TRIGGER audit_completed AFTER UPDATE OF status ON jobs FOR EACH ROW "
-            "WHEN (NEW.status = 'completed') EXECUTE FUNCTION audit_completed()",
-            "CREATE TABLE result_writes (proof_id TEXT NOT NULL)",
-            "CREATE FUNCTION audit_result() RETURNS trigger AS $$ BEGIN "
-            "INSERT INTO result_writes (proof_id) VALUES (NEW.id); RETURN NULL; END $$ LANGUAGE plpgsql",
-            "CREATE TRIGGER audit_result AFTER UPDATE OF proof_data ON proofs FOR EACH ROW "
-            "WHEN (NEW.proof_data IS NOT NULL) EXECUTE FUNCTION audit_result()",
-        ]
-    with engine.begin() as conn:
-        for statement in statements:
-            conn.execute(sa.text(statement))
 
 
 def _audited(engine, table: str) -> Counter:
@@ -172,7 +143,7 @@ def test_two_dispatchers_on_one_database_complete_every_job_exactly_once(db_url,
     from distributed import Client
 
     writer = ZapikiService.open(db_url, dispatch=False)
-    _audit(writer.engine)
+    audit_completions(writer.engine)
     user = writer.default_user_id
     ids = writer.submit_many(user, "diagnostic", [{"sleep_s": 0.5, "value": i} for i in range(6)], {"priority": "high"})
     ids += writer.submit_many(user, "commitment", [f"row {i}" for i in range(400)], {})

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
+from realprocs import audit_completions
 from sqlalchemy import select
 
 from zapiki.service import ZapikiService
@@ -159,9 +160,6 @@ def _audit(engine) -> None:
             "updated_at TEXT)",
             f"CREATE TRIGGER audit_job AFTER UPDATE ON jobs WHEN {changed} "
             f"BEGIN INSERT INTO job_history ({cols}) VALUES ({vals}); END",
-            "CREATE TABLE result_writes (proof_id TEXT NOT NULL)",
-            "CREATE TRIGGER audit_result AFTER UPDATE OF proof_data ON proofs WHEN NEW.proof_data IS NOT NULL "
-            "BEGIN INSERT INTO result_writes (proof_id) VALUES (NEW.id); END",
         ]
     else:
         changed = (
@@ -175,15 +173,11 @@ def _audit(engine) -> None:
             "CREATE FUNCTION audit_job() RETURNS trigger AS $$ BEGIN "
             f"INSERT INTO job_history ({cols}) VALUES ({vals}); RETURN NULL; END $$ LANGUAGE plpgsql",
             f"CREATE TRIGGER audit_job AFTER UPDATE ON jobs FOR EACH ROW WHEN ({changed}) EXECUTE FUNCTION audit_job()",
-            "CREATE TABLE result_writes (proof_id TEXT NOT NULL)",
-            "CREATE FUNCTION audit_result() RETURNS trigger AS $$ BEGIN "
-            "INSERT INTO result_writes (proof_id) VALUES (NEW.id); RETURN NULL; END $$ LANGUAGE plpgsql",
-            "CREATE TRIGGER audit_result AFTER UPDATE OF proof_data ON proofs FOR EACH ROW "
-            "WHEN (NEW.proof_data IS NOT NULL) EXECUTE FUNCTION audit_result()",
         ]
     with engine.begin() as conn:
         for statement in statements:
             conn.execute(sa.text(statement))
+    audit_completions(engine)  # and `result_writes`
 
 
 def _utc(value):
