@@ -76,7 +76,16 @@ class Settings:
             "enterprise": CircuitLimits(max_constraints=1_040_000, max_wires=2_097_152, max_public=4_096),
         }
     )
-    wasm: WasmLimits = field(default_factory=WasmLimits)  # bounds on probing an uploaded circuit wasm
+    wasm: WasmLimits = field(default_factory=WasmLimits)
+    # per process: witness calculators and parsed proving keys kept by each prover; circuit blobs the dispatcher
+    # keeps scattered on the cluster (least recently used go first)
+    cache_calculators: int = 8
+    cache_proving_keys: int = 4
+    cache_scattered_blobs: int = 16
+    # bytes of circuit files (wasm, zkey, r1cs) a user may store, by tier (0: no quota)
+    storage_quota_bytes: dict[str, int] = field(
+        default_factory=lambda: {"free": 256 << 20, "pro": 8 << 30, "enterprise": 0}
+    )  # bounds on probing an uploaded circuit wasm
     random_seed: int | None = None  # seeds the weighted queue choice (tests, reproducible runs)
     dask: dict[str, Any] = field(default_factory=dict)
 
@@ -134,6 +143,13 @@ class Settings:
             max_body_bytes=int((z.get("api") or {}).get("max_body_bytes", base.max_body_bytes)),
             max_upload_bytes=int((z.get("api") or {}).get("max_upload_bytes", base.max_upload_bytes)),
             wasm=_wasm_limits(z.get("circuits") or {}),
+            cache_calculators=int((z.get("caches") or {}).get("calculators", base.cache_calculators)),
+            cache_proving_keys=int((z.get("caches") or {}).get("proving_keys", base.cache_proving_keys)),
+            cache_scattered_blobs=int((z.get("caches") or {}).get("scattered_blobs", base.cache_scattered_blobs)),
+            storage_quota_bytes={
+                **base.storage_quota_bytes,
+                **{k: int(v) for k, v in ((z.get("users") or {}).get("storage_quota_bytes") or {}).items()},
+            },
             circuit_limits={
                 **base.circuit_limits,
                 **{

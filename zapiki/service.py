@@ -10,6 +10,7 @@ API, the CLI, the dashboard and the Python client all call it; none of them touc
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import statistics
 from concurrent.futures import ThreadPoolExecutor
@@ -237,6 +238,7 @@ class ZapikiService:
             raise InputError("the circuit's .wasm is required")
         if zkey is None and r1cs is None:
             raise InputError("send a .zkey (proving key, optionally with its .r1cs), or a .r1cs (development setup)")
+        self._check_quota(user_id, tier, wasm, zkey, r1cs)
         # The wasm is a stranger's code: it is checked and probed in a bounded child process, never run here.
         # FormatError for a file that is not circom's witness calculator, before any key work.
         wasm_info = probe_wasm(wasm, self.settings.wasm_limits())
@@ -276,6 +278,7 @@ class ZapikiService:
         name = _circuit_name(name)
         if not wasm or not r1cs:
             raise InputError("the circuit's .wasm and .r1cs are both required for a development setup")
+        self._check_quota(user_id, tier, wasm, r1cs)
         # both readable, and of one circuit, before the setup starts (the wasm probed away from this process)
         wasm_info = probe_wasm(wasm, self.settings.wasm_limits())
         limits = self.settings.circuit_limits.get(tier) if tier else None
@@ -310,6 +313,24 @@ class ZapikiService:
 
         self._setup_pool.submit(_setup)
         return circuit
+
+    def _check_quota(self, user_id: str, tier: str | None, *files: bytes | None) -> None:
+        """InputError when storing `files` would take the user past their tier's storage quota."""
+        quota = self.settings.storage_quota_bytes.get(tier, 0) if tier else 0
+        if quota <= 0:
+            return
+        used, held = self.circuits.storage_used(user_id)
+        new = sum(len(f) for f in files if f is not None and hashlib.sha256(f).hexdigest() not in held)
+        if used + new > quota:
+            raise InputError(
+                f"storage quota exceeded: your circuits hold {used} bytes, these files add {new}, "
+                f"the quota of a {tier} key is {quota} bytes (delete circuits you no longer need)"
+            )
+
+    def delete_circuit(self, circuit_id: str, user_id: str | None = None) -> None:
+        """Delete a circuit (see CircuitRepository.delete) and forget its files here."""
+        self.circuits.delete(circuit_id, user_id)
+        self._circuit_blobs.pop(circuit_id, None)
 
     def find_circuit(self, id_or_name: str, user_id: str | None = None) -> dict[str, Any]:
         return self.circuits.find(id_or_name, user_id)

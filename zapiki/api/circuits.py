@@ -88,7 +88,7 @@ class CircuitHandler(BaseHandler):
         self.send(_public(await self.run(self.ctx.service.circuits.get, circuit_id, self.user_id)))
 
     async def delete(self, circuit_id: str) -> None:
-        await self.run(self.ctx.service.circuits.delete, circuit_id, self.user_id)
+        await self.run(self.ctx.service.delete_circuit, circuit_id, self.user_id)
         self.set_status(204)
         self.clear_header("Content-Type")
         self.finish()

@@ -36,6 +36,7 @@ def main() -> None:
     inp = sys.stdin.buffer
     if os.getppid() == 1:
         return
+    _configure_caches()
     wire.send(out, {"ready": os.getpid()})
     while True:
         try:
@@ -48,6 +49,18 @@ def main() -> None:
             continue
         ctx = ProveContext(**request["ctx"])
         wire.send(out, execute(request["system"], request["data"], ctx))
+
+
+def _configure_caches() -> None:
+    """The cache sizes of `scheduler_config.yaml` (defaults when it cannot be read)."""
+    try:
+        from zapiki.config import Settings
+        from zapiki.systems.groth16 import configure_caches
+
+        settings = Settings.load()
+        configure_caches(calculators=settings.cache_calculators, proving_keys=settings.cache_proving_keys)
+    except Exception:  # a bad or missing config file leaves the defaults
+        pass
 
 
 def _warmup() -> None:

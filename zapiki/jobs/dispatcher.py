@@ -21,6 +21,7 @@ import random
 import threading
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -127,7 +128,7 @@ class Dispatcher:
         self._thread: threading.Thread | None = None
         self._nthreads = 0
         self._nthreads_at = 0.0
-        self._scattered: dict[str, Future] = {}
+        self._scattered: OrderedDict[str, Future] = OrderedDict()  # LRU: cache_scattered_blobs at most
         self._scheduler_id: str | None = None
         self._last_user: dict[str, str] = {}  # per queue: the user served last (users take turns)
         self.batchable = frozenset(n for n in systems.names() if not systems.get(n).capabilities.isolated)
@@ -338,6 +339,10 @@ class Dispatcher:
                 # Sent to the cluster once; workers fetch it once each and keep it while this future lives.
                 fut = self.client.scatter(load(), hash=False)
                 self._scattered[sha] = fut
+            self._scattered.move_to_end(sha)
+            while len(self._scattered) > max(1, self.settings.cache_scattered_blobs):
+                # released: the cluster frees it once no task in flight still needs it
+                self._scattered.popitem(last=False)[1].release()
             out[name] = {"sha256": sha, "data": fut}
         return out
 

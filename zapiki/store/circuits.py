@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from zapiki.errors import ConflictError, NotFound
@@ -127,4 +127,27 @@ class CircuitRepository:
             ).first()
             if busy is not None:
                 raise ConflictError(f"circuit {circuit_id} has open jobs (e.g. {busy[0]}); cancel or wait for them")
+            shas = {sha for sha in (c.wasm_sha256, c.zkey_sha256, c.r1cs_sha256) if sha}
             s.delete(c)
+            s.flush()
+            # files no other circuit uses go with it (blobs are shared by content)
+            for sha in shas:
+                used = s.execute(
+                    select(Circuit.id)
+                    .where(or_(Circuit.wasm_sha256 == sha, Circuit.zkey_sha256 == sha, Circuit.r1cs_sha256 == sha))
+                    .limit(1)
+                ).first()
+                if used is None:
+                    s.execute(delete(Blob).where(Blob.sha256 == sha))
+
+    def storage_used(self, user_id: str) -> tuple[int, set[str]]:
+        """(bytes, shas) of the files the user's circuits hold (each file counted once)."""
+        with self.sessions() as s:
+            rows = s.execute(
+                select(Circuit.wasm_sha256, Circuit.zkey_sha256, Circuit.r1cs_sha256).where(Circuit.user_id == user_id)
+            ).all()
+            shas = {sha for row in rows for sha in row if sha}
+            if not shas:
+                return 0, shas
+            total = s.execute(select(func.sum(Blob.size)).where(Blob.sha256.in_(shas))).scalar()
+            return int(total or 0), shas

@@ -42,7 +42,7 @@ from .keys import ProvingKey, clear_cache, load_proving_key
 from .limits import CircuitLimits, check_circuit_limits
 from .prover import Proof, check_constraints, prove
 from .setup import run_dev_setup, snarkjs_alphabeta, vkey_of
-from .system import Groth16System, witness_calculator
+from .system import Groth16System, configure_caches, witness_calculator
 from .verifier import verify, verify_parsed
 
 __all__ = [
@@ -62,6 +62,7 @@ __all__ = [
     "verify",
     "verify_parsed",
     "witness_calculator",
+    "configure_caches",
 ]
 
 Source = bytes | bytearray | memoryview | str | os.PathLike

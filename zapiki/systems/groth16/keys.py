@@ -109,6 +109,8 @@ def load_proving_key(source: str | Path | bytes | bytearray | memoryview) -> Pro
     with _CACHE_LOCK:
         if stamp is not None:
             _STAMPS[stamp] = digest
+            while len(_STAMPS) > 1024:  # bounded: the oldest stamps go first (dicts keep insertion order)
+                del _STAMPS[next(iter(_STAMPS))]
         hit = _CACHE.get(digest)
         if hit is not None:
             _CACHE.move_to_end(digest)

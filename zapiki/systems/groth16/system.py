@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
@@ -23,11 +24,36 @@ from .prover import prove
 from .setup import vkey_of
 from .verifier import verify
 
-__all__ = ["Groth16System", "witness_calculator"]
+__all__ = ["Groth16System", "configure_caches", "witness_calculator"]
 
-_CALCS: dict[str, WitnessCalculator] = {}
-_VKEYS: dict[str, dict] = {}
+_CALCS: OrderedDict[str, WitnessCalculator] = OrderedDict()  # LRU, by wasm sha256
+_VKEYS: OrderedDict[str, dict] = OrderedDict()
 _LOCK = threading.Lock()
+#: Witness calculators (compiled wasm modules) kept per process; `configure_caches` changes it.
+CALCULATORS = 8
+_VKEYS_SIZE = 64
+
+
+def configure_caches(calculators: int | None = None, proving_keys: int | None = None) -> None:
+    """Set how many witness calculators and parsed proving keys a process keeps (least recently used go).
+
+    >>> configure_caches(calculators=8, proving_keys=4)
+    """
+    global CALCULATORS
+    from . import keys
+
+    if calculators is not None:
+        CALCULATORS = max(1, int(calculators))
+    if proving_keys is not None:
+        keys.CACHE_SIZE = max(1, int(proving_keys))
+
+
+def _remember(cache: OrderedDict, key: str, value: Any, size: int) -> None:  # noqa: ANN401
+    with _LOCK:
+        cache[key] = value
+        cache.move_to_end(key)
+        while len(cache) > size:
+            cache.popitem(last=False)
 
 
 def _read(path: Any, what: str) -> bytes:  # noqa: ANN401
@@ -47,8 +73,7 @@ def witness_calculator(wasm: bytes | str | Path) -> WitnessCalculator:
         calc = _CALCS.get(digest)
     if calc is None:
         calc = WitnessCalculator(data)
-        with _LOCK:
-            _CALCS[digest] = calc
+    _remember(_CALCS, digest, calc, CALCULATORS)
     return calc
 
 
@@ -105,8 +130,7 @@ class Groth16System:
             vkey = _VKEYS.get(pk.sha256)
         if vkey is None:
             vkey = vkey_of(pk.zkey)
-            with _LOCK:
-                _VKEYS[pk.sha256] = vkey
+        _remember(_VKEYS, pk.sha256, vkey, _VKEYS_SIZE)
         return ProofOutput(proof_data=out.proof_json(), public_inputs=out.public_json(), verification_key=vkey)
 
     def verify(self, proof: dict[str, Any], public_inputs: Any, verification_key: Any) -> bool:  # noqa: ANN401

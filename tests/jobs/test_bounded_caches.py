@@ -1,0 +1,44 @@
+"""Caches are bounded by the configuration: witness calculators and parsed keys per prover process, circuit
+files scattered on the cluster; the least recently used go first and everything still works."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from zapiki.client import Zapiki
+from zapiki.service import ZapikiService
+from zapiki.systems import groth16
+from zapiki.systems.groth16 import system
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "groth16"
+
+
+def test_witness_calculators_and_keys_are_kept_up_to_the_configured_number():
+    try:
+        groth16.configure_caches(calculators=1, proving_keys=1)
+        for name in ("multiplier", "poseidon_chain_8", "multiplier"):
+            groth16.witness_calculator((FIXTURES / name / "circuit.wasm").read_bytes())
+            groth16.load_proving_key((FIXTURES / name / "circuit.zkey").read_bytes())
+            assert len(system._CALCS) == 1
+            assert len(groth16.keys._CACHE) == 1
+    finally:
+        groth16.configure_caches(calculators=8, proving_keys=4)
+
+
+def test_scattered_circuit_files_are_released_beyond_the_configured_number(sqlite_url, cluster, settings):
+    from dataclasses import replace
+
+    zk = Zapiki(ZapikiService.open(sqlite_url, cluster, replace(settings, cache_scattered_blobs=2)), cluster)
+    try:
+        jobs = []
+        for name, inputs in (("multiplier", {"a": 3, "b": 11}), ("poseidon_chain_8", {"x": 1, "k": 2})):
+            fx = FIXTURES / name
+            circuit = zk.register_circuit(name, wasm=fx / "circuit.wasm", zkey=fx / "circuit.zkey")
+            jobs.append(zk.submit("groth16", inputs, circuit=circuit))
+            jobs[-1].result(timeout=300)
+        # four files were scattered (a wasm and a key per circuit); only the two used last are still held
+        assert len(zk.service.dispatcher._scattered) == 2
+        again = zk.submit("groth16", {"a": 5, "b": 7}, circuit="multiplier").result(timeout=300)
+        assert again["public_signals"] == ["35"]
+    finally:
+        zk.service.close()
