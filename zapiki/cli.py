@@ -158,15 +158,17 @@ def keys_revoke(key: str, db: str | None, config: str | None) -> None:
 
 
 @keys.command("rotate-signing-key")
+@click.option("--revoke-old", is_flag=True, help="The old key leaked: what it signed no longer verifies.")
 @db_option
 @config_option
-def keys_rotate_signing_key(db: str | None, config: str | None) -> None:
+def keys_rotate_signing_key(revoke_old: bool, db: str | None, config: str | None) -> None:
     """Replace the service's commitment signing key. Proofs signed with the old one still verify as the
-    service's; restart `zapiki serve` (and other dispatching processes) to sign with the new one."""
+    service's (unless --revoke-old); restart `zapiki serve` (and other dispatching processes) to sign with the
+    new one."""
     from zapiki.systems.commitment import SIGNING_KEY
 
     svc = _service(db, config)
-    public = svc.keys.rotate_service_key(SIGNING_KEY)
+    public = svc.keys.rotate_service_key(SIGNING_KEY, revoke_old=revoke_old)
     svc.close()
     click.echo(f"new signing key {public}; restart the service to use it")
 

@@ -59,3 +59,24 @@ def test_after_a_rotation_old_proofs_still_verify_and_new_ones_use_the_new_key(s
         assert second.check("commitment", _forge(old["proof_data"]), old["public_inputs"])[0] is False
     finally:
         second.close()
+
+
+def test_a_revoked_signing_key_no_longer_verifies(sqlite_url):
+    first = ZapikiService.open(sqlite_url, dispatch=False)
+    leaked = first.create_proof(first.default_user_id, "commitment", "signed with a key that leaked")
+    first.close()
+    out = subprocess.run(
+        [sys.executable, "-m", "zapiki.cli", "keys", "rotate-signing-key", "--revoke-old", "--db", sqlite_url],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    second = ZapikiService.open(sqlite_url, dispatch=False)
+    try:
+        valid, reason = second.check("commitment", leaked["proof_data"], leaked["public_inputs"])
+        assert valid is False and "not signed by this service" in reason
+        fresh = second.create_proof(second.default_user_id, "commitment", "new key")
+        assert second.verify("commitment", fresh["proof_data"], fresh["public_inputs"])
+    finally:
+        second.close()

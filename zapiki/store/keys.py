@@ -130,15 +130,17 @@ class KeyRepository:
             retired = s.scalars(select(RetiredServiceKey.public_key).where(RetiredServiceKey.name == name)).all()
             return {current, *retired}
 
-    def rotate_service_key(self, name: str) -> str:
+    def rotate_service_key(self, name: str, revoke_old: bool = False) -> str:
         """Replace the service key `name` by a new one; the old public key stays verifiable (its private key is
-        discarded). Returns the new public key. Running services pick it up when they restart."""
+        discarded) unless `revoke_old` (a leaked key: what it signed no longer verifies as the service's).
+        Returns the new public key. Running services pick it up when they restart."""
         key = Ed25519PrivateKey.generate()
         public = key.public_key().public_bytes_raw().hex()
         with self.sessions.begin() as s:
             old = s.get(ServiceKey, name)
-            if old is not None:
+            if old is not None and not revoke_old:
                 s.add(RetiredServiceKey(name=name, public_key=old.public_key, created_at=old.created_at))
+            if old is not None:
                 s.delete(old)
                 s.flush()
             s.add(ServiceKey(name=name, private_key=key.private_bytes_raw(), public_key=public))
