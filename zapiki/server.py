@@ -182,6 +182,8 @@ def serve(opts: ServeOptions) -> None:
             title="Zapiki",
             websocket_origin=[f"{opts.host}:{opts.port}", f"localhost:{opts.port}", f"127.0.0.1:{opts.port}"],
             threaded=False,
+            # the server-wide body limit (the dashboard's routes too); API handlers check theirs on the headers
+            http_server_kwargs={"max_body_size": settings.max_body_bytes},
         )
     except KeyboardInterrupt:
         pass

@@ -65,3 +65,27 @@ def test_hostile_wasm_uploads_get_a_4xx_in_seconds_and_the_api_keeps_answering(
     real = _upload(client, (FIXTURES / "circuit.wasm").read_bytes())
     assert real.status_code == 201, real.text
     client.close()
+
+
+def test_an_r1cs_whose_header_lies_is_refused_fast_over_the_api(sqlite_url, make_service, serve):
+    import struct
+
+    import httpx
+
+    service = make_service(sqlite_url, client=None)
+    server = serve(service)
+    _, key = service.keys.create_key("liar@example.com", tier="enterprise")
+    from zapiki.formats.binfile import parse_binfile, write_binfile
+
+    bf = parse_binfile((FIXTURES / "circuit.r1cs").read_bytes(), b"r1cs", "r1cs", max_version=2)
+    sections = {t: bytearray(bf.data[s[0].offset : s[0].offset + s[0].size]) for t, s in bf.sections.items()}
+    struct.pack_into("<I", sections[1], 60, 2**31)  # nConstraints: two billion, in a file of a few hundred bytes
+    r1cs = write_binfile(b"r1cs", bf.version, [(t, bytes(body)) for t, body in sorted(sections.items())])
+    wasm = (FIXTURES / "circuit.wasm").read_bytes()
+    with httpx.Client(base_url=server.url, headers={"X-API-Key": key}, timeout=60) as client:
+        t0 = time.monotonic()
+        r = client.post("/api/v1/circuits", data={"name": "liar"}, files={"wasm": wasm, "r1cs": r1cs})
+        took = time.monotonic() - t0
+    assert r.status_code == 422 and "nConstraints" in r.json()["error"]["message"], r.text
+    assert took < 10
+    assert service.circuits.list(None, limit=10) == []
