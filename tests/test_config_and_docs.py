@@ -22,6 +22,8 @@ DOCUMENTED = [
     "zapiki.jobs.worker",
     "zapiki.jobs.drain",
     "zapiki.jobs.supervise",
+    "zapiki.privatefiles",
+    "zapiki.witness.sandbox",
 ]
 
 

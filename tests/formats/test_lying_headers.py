@@ -7,12 +7,10 @@ must return within a second and its peak traced memory (tracemalloc sees numpy's
 """
 
 import struct
-import time
-import tracemalloc
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from bounds import bounded
 
 from zapiki.errors import FormatError
 from zapiki.formats.binfile import parse_binfile, write_binfile
@@ -22,29 +20,7 @@ from zapiki.formats.zkey import read_zkey, read_zkey_header
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "groth16"
 MULTIPLIER = FIXTURES / "multiplier"
-MAX_SECONDS = 1.0
-MAX_PEAK_BYTES = 1 << 20
 U32_MAX = 2**32 - 1
-
-
-@contextmanager
-def bounded(max_seconds=MAX_SECONDS, max_peak=MAX_PEAK_BYTES):
-    """Fail if the block takes longer than ``max_seconds`` or its peak traced allocation exceeds ``max_peak``."""
-    was_tracing = tracemalloc.is_tracing()
-    if not was_tracing:
-        tracemalloc.start()
-    tracemalloc.reset_peak()
-    base = tracemalloc.get_traced_memory()[0]
-    start = time.perf_counter()
-    try:
-        yield
-    finally:
-        elapsed = time.perf_counter() - start
-        peak = tracemalloc.get_traced_memory()[1] - base
-        if not was_tracing:
-            tracemalloc.stop()
-    assert elapsed < max_seconds, f"took {elapsed:.2f} s"
-    assert peak < max_peak, f"peak allocation {peak} bytes"
 
 
 def refused(reader, blob, *parts):

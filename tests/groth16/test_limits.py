@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import doctest
 import struct
-import time
-import tracemalloc
 from pathlib import Path
 
 import numpy as np
 import pytest
+from bounds import bounded
 
 import zapiki.systems.groth16 as g16
 from zapiki.errors import FormatError, InputError
@@ -53,25 +52,13 @@ def lying_r1cs(n_wires=U32_MAX):
 
 def fast_and_small(fn, max_seconds=1.0, max_peak=1 << 20):
     """Run ``fn`` and return what it raised (None if nothing), after checking it came back within
-    ``max_seconds`` and its peak traced allocation (numpy's buffers included) stayed under ``max_peak``."""
-    was_tracing = tracemalloc.is_tracing()
-    if not was_tracing:
-        tracemalloc.start()
-    tracemalloc.reset_peak()
-    base = tracemalloc.get_traced_memory()[0]
-    start = time.perf_counter()
+    ``max_seconds`` and its peak traced allocation stayed under ``max_peak``."""
     error = None
-    try:
-        fn()
-    except Exception as exc:  # noqa: BLE001  (the caller checks what it is)
-        error = exc
-    finally:
-        elapsed = time.perf_counter() - start
-        peak = tracemalloc.get_traced_memory()[1] - base
-        if not was_tracing:
-            tracemalloc.stop()
-    assert elapsed < max_seconds, f"took {elapsed:.2f} s"
-    assert peak < max_peak, f"peak allocation {peak} bytes"
+    with bounded(max_seconds, max_peak):
+        try:
+            fn()
+        except Exception as exc:  # noqa: BLE001  (the caller checks what it is)
+            error = exc
     return error
 
 

@@ -33,6 +33,7 @@ from zapiki import systems
 from zapiki.errors import TransientError
 from zapiki.jobs.execute import execute
 from zapiki.jobs.isolation import ChildPool
+from zapiki.privatefiles import make_private_dirs
 from zapiki.systems.base import ProveContext
 
 log = logging.getLogger("zapiki.worker")
@@ -123,18 +124,10 @@ def _cache_dir() -> Path:
             raise TransientError(f"no worker cache folder: set ZAPIKI_WORKER_CACHE ({exc})") from exc
         path = base / "zapiki" / "worker"
     path = Path(os.path.abspath(path))
-    missing = []
-    folder = path
-    while not os.path.lexists(folder):
-        missing.append(folder)
-        folder = folder.parent
-    for folder in reversed(missing):
-        try:
-            os.mkdir(folder, 0o700)
-        except FileExistsError:
-            pass
-        except OSError as exc:
-            raise TransientError(f"worker cache folder {path} cannot be created: {exc}") from exc
+    try:
+        make_private_dirs(path)
+    except OSError as exc:
+        raise TransientError(f"worker cache folder {path} cannot be created: {exc}") from exc
     path = path.resolve()  # a link is followed once, here; the folder it leads to must itself be private
     try:
         st = os.lstat(path)

@@ -21,6 +21,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
+from zapiki.privatefiles import make_private_dirs
+
 log = logging.getLogger("zapiki.store")
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -71,18 +73,8 @@ def secure_sqlite_file(path: Path) -> None:
     writable by group or others is tightened to 0600, with a warning (an existing folder is left as it is, with a
     warning when others may write to it). SQLite gives the -wal and -shm files it
     creates the main file's permissions."""
-    missing: list[Path] = []
-    folder = path.parent
-    while not folder.exists():
-        missing.append(folder)
-        folder = folder.parent
-    for folder in reversed(missing):
-        try:
-            os.mkdir(folder, 0o700)
-        except FileExistsError:
-            continue
-        os.chmod(folder, 0o700)
-    if not missing:  # an existing folder is left as it is, but one that others may write to is worth a warning
+    # an existing folder is left as it is, but one that others may write to is worth a warning
+    if not make_private_dirs(path.parent):
         parent = os.stat(path.parent)
         if parent.st_mode & 0o022 and not parent.st_mode & stat.S_ISVTX:
             log.warning("%s, which holds the database, is writable by other users", path.parent)
