@@ -15,7 +15,10 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "groth16"
 
 def test_witness_calculators_and_keys_are_kept_up_to_the_configured_number():
     try:
-        groth16.configure_caches(calculators=1, proving_keys=1)
+        groth16.load_proving_key((FIXTURES / "multiplier" / "circuit.zkey").read_bytes())
+        groth16.load_proving_key((FIXTURES / "poseidon_chain_8" / "circuit.zkey").read_bytes())
+        groth16.configure_caches(calculators=1, proving_keys=1)  # smaller than what is cached: trimmed at once
+        assert len(groth16.keys._CACHE) == 1
         for name in ("multiplier", "poseidon_chain_8", "multiplier"):
             groth16.witness_calculator((FIXTURES / name / "circuit.wasm").read_bytes())
             groth16.load_proving_key((FIXTURES / name / "circuit.zkey").read_bytes())

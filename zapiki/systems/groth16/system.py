@@ -44,8 +44,14 @@ def configure_caches(calculators: int | None = None, proving_keys: int | None = 
 
     if calculators is not None:
         CALCULATORS = max(1, int(calculators))
+        with _LOCK:  # a smaller size takes effect at once
+            while len(_CALCS) > CALCULATORS:
+                _CALCS.popitem(last=False)
     if proving_keys is not None:
         keys.CACHE_SIZE = max(1, int(proving_keys))
+        with keys._CACHE_LOCK:
+            while len(keys._CACHE) > keys.CACHE_SIZE:
+                keys._CACHE.popitem(last=False)
 
 
 def _remember(cache: OrderedDict, key: str, value: Any, size: int) -> None:  # noqa: ANN401
