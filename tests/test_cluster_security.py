@@ -324,7 +324,9 @@ def test_workers_and_serve_refuse_certs_without_a_tls_address(tmp_path):
 
 def test_make_run_worker_passes_the_certificates_only_to_a_tls_scheduler():
     def recipe(*overrides: str) -> str:
-        done = subprocess.run(["make", "-n", "run-worker", *overrides], capture_output=True, text=True, cwd=ROOT)
+        # --no-print-directory: under `make test` (MAKELEVEL > 0) make would add "Leaving directory" lines
+        cmd = ["make", "--no-print-directory", "-n", "run-worker", *overrides]
+        done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
         assert done.returncode == 0, done.stderr
         return done.stdout.strip().splitlines()[-1]
 

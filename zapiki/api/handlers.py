@@ -28,6 +28,7 @@ JOB_STATUSES = {s.value for s in JobStatus}
 ASYNC_MESSAGE = "Proof generation started. Poll /api/v1/proofs/{id} for status."
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 MAX_JSON_DEPTH = 64
+DRAIN_MAX_BYTES = 16 << 20  # a refused request's body up to this size is read and dropped, not cut off
 MAX_ID_LENGTH = 64
 HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
 
@@ -166,10 +167,11 @@ class BaseHandler(tornado.web.RequestHandler):
             await self._check_headers()
         except ApiError as err:
             length = int(self.request.headers.get("Content-Length") or 0) if err.status != 400 else 0
-            if err.status == 413 or length > self.ctx.max_body_bytes:
+            if length > DRAIN_MAX_BYTES:
                 raise  # answered now, and the connection closed: a large body is not read for a refused request
-            # A small body is read (and dropped) before the error is sent, so the connection stays usable:
-            # answering before the body is read makes Tornado close it.
+            # A body up to DRAIN_MAX_BYTES is read and dropped (never kept) before the error is sent, so that the
+            # client reads the answer and the connection stays usable: answering first makes Tornado close it.
+            self.request.connection.set_max_body_size(max(length, self._limit) + 1)
             self._early_error = err
             setattr(self, self.request.method.lower(), self._answer_early_error)
 
