@@ -182,10 +182,6 @@ class Settings:
         if self.dask:
             dask.config.update(dask.config.config, self.dask, priority="old")
 
-    def wasm_limits(self) -> WasmLimits:
-        """The bounds on probing an uploaded circuit wasm (the `circuits:` section)."""
-        return self.wasm
-
     def retry_delay(self, retry_number: int) -> float:
         """Seconds to wait before retry `retry_number` (1-based); the schedule's last value repeats."""
         return self.retry_delays_s[min(retry_number, len(self.retry_delays_s)) - 1]

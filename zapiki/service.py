@@ -241,7 +241,7 @@ class ZapikiService:
         self._check_quota(user_id, tier, wasm, zkey, r1cs)
         # The wasm is a stranger's code: it is checked and probed in a bounded child process, never run here.
         # FormatError for a file that is not circom's witness calculator, before any key work.
-        wasm_info = probe_wasm(wasm, self.settings.wasm_limits())
+        wasm_info = probe_wasm(wasm, self.settings.wasm)
         # a key's tier bounds the circuit, checked on the files' headers before any work is sized by them
         limits = self.settings.circuit_limits.get(tier) if tier else None
         if limits is not None:
@@ -280,7 +280,7 @@ class ZapikiService:
             raise InputError("the circuit's .wasm and .r1cs are both required for a development setup")
         self._check_quota(user_id, tier, wasm, r1cs)
         # both readable, and of one circuit, before the setup starts (the wasm probed away from this process)
-        wasm_info = probe_wasm(wasm, self.settings.wasm_limits())
+        wasm_info = probe_wasm(wasm, self.settings.wasm)
         limits = self.settings.circuit_limits.get(tier) if tier else None
         groth16.check_wasm_fits(groth16.circuit_info(r1cs=r1cs, limits=limits), wasm_info)
         circuit = self.circuits.create(

@@ -107,19 +107,10 @@ async def _drain(worker: Any, limit_s: float, reason: str) -> bool:  # noqa: ANN
     return left == 0
 
 
-def _drain_limit() -> float:
-    """The longest a running job can take: the configured maximum timeout, plus a margin."""
-    try:
-        from zapiki.config import Settings
-
-        return float(Settings.load().max_timeout_s) + 30.0
-    except Exception:
-        return 630.0
-
-
-def install(worker: Any) -> None:  # noqa: ANN401
-    """Make `worker` drain on every way out (called by the preload's dask_setup)."""
-    limit_s = _drain_limit()
+def install(worker: Any, max_timeout_s: float = 600.0) -> None:  # noqa: ANN401
+    """Make `worker` drain on every way out (called by the preload's dask_setup); a drain waits at most the
+    longest a job can run (`max_timeout_s`, the configured maximum timeout) plus a margin."""
+    limit_s = float(max_timeout_s) + 30.0
 
     async def _handler(limit_s: float = limit_s, reason: str = "requested") -> bool:
         return await drain(worker, limit_s, reason)
@@ -178,9 +169,6 @@ class DrainOnNannyClose(NannyPlugin):
 
     name = "zapiki-drain"
     restart = False
-
-    def setup(self, nanny: Any) -> None:  # noqa: ANN401
-        self.nanny = nanny
 
     async def teardown(self, nanny: Any) -> None:  # noqa: ANN401
         address = nanny.worker_address

@@ -30,15 +30,18 @@ log = logging.getLogger("zapiki.worker")
 
 def dask_setup(worker: Any) -> None:  # noqa: ANN401
     configure_logging()
+    max_timeout_s = Settings().max_timeout_s
     try:
-        Settings.load().apply_dask_config()
+        settings = Settings.load()
+        settings.apply_dask_config()
+        max_timeout_s = settings.max_timeout_s
     except Exception as exc:  # a bad config file must not stop the worker from joining
         log.warning("config not loaded: %s", exc)
     for name in systems.names():
         log.info("Registered %s proof system", name)
     nthreads = max(1, int(getattr(worker.state, "nthreads", 1) or 1))
     log.info("Starting worker with %d concurrent processors", nthreads)
-    drain.install(worker)
+    drain.install(worker, max_timeout_s)
     if os.environ.get("ZAPIKI_WARMUP", "1") not in ("0", "false", "no"):
         warm_worker(nthreads)
 
