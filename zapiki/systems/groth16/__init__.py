@@ -8,10 +8,14 @@ Helpers for the platform: :func:`dev_setup`, :func:`export_vkey`, :func:`circuit
 :func:`check_circuit_limits` with :class:`CircuitLimits` (:mod:`.limits`: the largest circuit a caller may
 register; ``dev_setup`` and ``circuit_info`` take ``limits=`` and check the files' headers before any work).
 
+The stages are imported when first used (``from zapiki.systems.groth16 import prove`` imports the prover), so
+``zapiki groth16 verify`` loads neither the prover, the setup nor the witness runtime (wasmtime).
+
 Example (run from the repository root; the first run compiles the numba kernels):
 
 >>> from pathlib import Path
 >>> from zapiki.formats import read_wtns
+>>> from zapiki.systems.groth16 import circuit_info, dev_setup, export_vkey, load_proving_key, prove, verify
 >>> fx = Path("tests/fixtures/groth16/multiplier")
 >>> info = circuit_info(r1cs=(fx / "circuit.r1cs").read_bytes(), zkey=(fx / "circuit.zkey").read_bytes())
 >>> info["n_constraints"], info["n_public"], info["domain_size"]
@@ -30,8 +34,9 @@ True
 
 from __future__ import annotations
 
+import importlib
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from zapiki.formats import read_r1cs, read_zkey
 from zapiki.formats.binfile import load_bytes
@@ -40,10 +45,37 @@ from zapiki.formats.zkey import read_zkey_header
 
 from .keys import ProvingKey, clear_cache, load_proving_key
 from .limits import CircuitLimits, check_circuit_limits
-from .prover import Proof, check_constraints, prove
-from .setup import run_dev_setup, snarkjs_alphabeta, vkey_of
-from .system import Groth16System, configure_caches, witness_calculator
 from .verifier import verify, verify_parsed
+
+if TYPE_CHECKING:
+    from .prover import Proof, check_constraints, prove
+    from .setup import run_dev_setup, snarkjs_alphabeta, vkey_of  # noqa: F401 - importable, not in __all__
+    from .system import Groth16System, configure_caches, witness_calculator
+
+#: Public names whose stage module is imported on first use (PEP 562), so each command loads only its stages.
+_LAZY = {
+    "Proof": "prover", "check_constraints": "prover", "prove": "prover",
+    "run_dev_setup": "setup", "snarkjs_alphabeta": "setup", "vkey_of": "setup",
+    "Groth16System": "system", "configure_caches": "system", "witness_calculator": "system",
+}  # fmt: skip
+
+
+def __getattr__(name: str) -> Any:  # noqa: ANN401
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
+def _stage(name: str) -> Any:  # noqa: ANN401
+    """A lazily imported name as module code sees it (a value set on the module, e.g. by a test, wins)."""
+    return globals()[name] if name in globals() else __getattr__(name)
+
 
 __all__ = [
     "CircuitLimits",
@@ -88,13 +120,13 @@ def dev_setup(r1cs: Source, *, limits: CircuitLimits | None = None) -> tuple[byt
     data = load_bytes(r1cs)
     if limits is not None:
         check_circuit_limits(_r1cs_info(read_r1cs_header(data)), limits)
-    res = run_dev_setup(data)
+    res = _stage("run_dev_setup")(data)
     return res.zkey_bytes, res.vkey
 
 
 def export_vkey(zkey: Source) -> dict:
     """``verification_key.json`` of a ``.zkey`` (bytes or path), as ``snarkjs zkey export verificationkey``."""
-    return vkey_of(read_zkey(zkey))
+    return _stage("vkey_of")(read_zkey(zkey))
 
 
 def circuit_info(
@@ -130,7 +162,8 @@ def circuit_info(
         _agree(info, "n_wires", zk.n_vars, "zkey")
         info.update(n_vars=zk.n_vars, n_public=zk.n_public, domain_size=zk.domain_size, zkey_sha256=zk.sha256)
     if wasm is not None:
-        calc = witness_calculator(wasm if isinstance(wasm, bytes | bytearray | memoryview) else os.fspath(wasm))
+        source = wasm if isinstance(wasm, bytes | bytearray | memoryview) else os.fspath(wasm)
+        calc = _stage("witness_calculator")(source)
         _agree(info, "n_wires", calc.witness_size, "wasm")
         _agree(info, "n_vars", calc.witness_size, "wasm")
         info.update(witness_size=calc.witness_size, input_size=calc.input_size)
