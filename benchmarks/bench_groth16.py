@@ -1,6 +1,7 @@
 """Groth16 prove and verify as whole commands, zapiki vs snarkjs 0.7.6, side by side on the same files.
 
     .venv/bin/python benchmarks/bench_groth16.py [--rounds N] [--large [--large-rounds M]] [--snarkjs PATH]
+                                                 [--zapiki "COMMAND ..."]
 
 By default: the 1,920-constraint circuit ``tests/fixtures/groth16/poseidon_chain_8`` (``--fixture DIR`` for
 another one holding circuit.zkey, witness.wtns and verification_key.json), N = 5 rounds. ``--large`` adds the
@@ -14,6 +15,10 @@ parsing, the maths, writing); peak memory is each child's maximum resident set (
 medians, zapiki / snarkjs ratios, zapiki's own per-stage seconds (``--timings``) and the floors of the two
 runtimes (an empty ``python -c pass`` and ``node -e 0``). Goal (issue #13): ratios <= 0.5 in time, <= 1 in
 memory.
+
+``zapiki groth16 verify`` verifies on Python ints (:mod:`zapiki.bn254py`): no numpy or numba to load.
+``--zapiki`` runs another zapiki command line instead of the installed one (split on spaces), e.g. an older
+checkout's, to compare before and after a change.
 """
 
 from __future__ import annotations
@@ -116,11 +121,13 @@ def main() -> None:
     ap.add_argument("--large", action="store_true", help=f"also the ~2^16 circuit ({LARGE.name}), minutes")
     ap.add_argument("--large-rounds", type=int, default=2)
     ap.add_argument("--snarkjs", default=os.environ.get("ZAPIKI_SNARKJS", str(DEFAULT_SNARKJS)))
+    ap.add_argument("--zapiki", default=None, help="zapiki command line to run (default: the installed script)")
     args = ap.parse_args()
-    print(f"cpus {os.cpu_count()}  load {os.getloadavg()}  zapiki: {' '.join(zapiki_command())}")
-    bench_fixture(args.fixture, args.rounds, args.snarkjs, zapiki_command())
+    zapiki = args.zapiki.split() if args.zapiki else zapiki_command()
+    print(f"cpus {os.cpu_count()}  load {os.getloadavg()}  zapiki: {' '.join(zapiki)}")
+    bench_fixture(args.fixture, args.rounds, args.snarkjs, zapiki)
     if args.large:
-        bench_fixture(LARGE, args.large_rounds, args.snarkjs, zapiki_command())
+        bench_fixture(LARGE, args.large_rounds, args.snarkjs, zapiki)
     floors(max(3, args.rounds))
 
 

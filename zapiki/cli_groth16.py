@@ -67,7 +67,7 @@ def _read(path: Path, what: str) -> bytes:
 
 
 def _read_json(path: Path, what: str) -> Any:  # noqa: ANN401
-    from zapiki.formats import load_json
+    from zapiki.bn254py.groth16 import load_json  # the same as zapiki.formats.load_json, without numpy
 
     data = _read(path, what)
     try:
@@ -170,7 +170,9 @@ def fullprove(input_file: Path, wasm_file: Path, zkey_file: Path, proof_file: Pa
 @_errors
 def verify(vkey_file: Path, public_file: Path, proof_file: Path) -> None:
     """Verify: verification_key.json public.json proof.json. Exit 0 valid, 1 invalid, 2 error."""
-    from zapiki.systems.groth16 import verify as do_verify
+    # Python ints, not the numba kernels: loading those would cost this short process most of a second. Same
+    # answers and messages (tests/groth16/test_pyverify.py); the service verifies with the kernels.
+    from zapiki.bn254py.groth16 import verify as do_verify
 
     vk = _read_json(vkey_file, "verification key")
     public = _read_json(public_file, "public signals")
