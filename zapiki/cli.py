@@ -119,14 +119,17 @@ def keys() -> None:
 @click.option("--email", required=True)
 @click.option("--name", default=None)
 @click.option("--tier", default=None, type=click.Choice(["free", "pro", "enterprise"]))
+@click.option("--admin", is_flag=True, help="An admin key: sees and acts on every user's jobs, proofs and circuits.")
 @db_option
 @config_option
-def keys_create(email: str, name: str | None, tier: str | None, db: str | None, config: str | None) -> None:
+def keys_create(
+    email: str, name: str | None, tier: str | None, admin: bool, db: str | None, config: str | None
+) -> None:
     """Create a key for the user with EMAIL (created if new) and print it once."""
     svc = _service(db, config)
-    info, raw = svc.keys.create_key(email, name=name, tier=tier)
+    info, raw = svc.keys.create_key(email, name=name, tier=tier, admin=admin)
     svc.close()
-    click.echo(f"Key {info['id']} for {email} (tier {info['tier']}). Shown once, keep it safe:")
+    click.echo(f"Key {info['id']} for {email} (tier {info['tier']}, role {info['role']}). Shown once, keep it safe:")
     click.echo(raw)
 
 
@@ -137,10 +140,10 @@ def keys_list(db: str | None, config: str | None) -> None:
     svc = _service(db, config)
     rows = svc.keys.list_keys()
     svc.close()
-    click.echo(f"{'id':36}  {'prefix':10}  {'email':24}  {'tier':10}  {'created':19}  revoked")
+    click.echo(f"{'id':36}  {'prefix':10}  {'email':24}  {'tier':10}  {'role':5}  {'created':19}  revoked")
     for k in rows:
         click.echo(
-            f"{k['id']:36}  {k['prefix']:10}  {k['email'] or '':24}  {k['tier']:10}  "
+            f"{k['id']:36}  {k['prefix']:10}  {k['email'] or '':24}  {k['tier']:10}  {k['role']:5}  "
             f"{k['created_at'][:19]:19}  {(k['revoked_at'] or '')[:19]}"
         )
 

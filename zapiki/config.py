@@ -68,6 +68,8 @@ class Settings:
     rate_limits: dict[str, int] = field(default_factory=lambda: {"free": 10, "pro": 1000, "enterprise": 1_000_000})
     max_body_bytes: int = 1 << 20
     max_upload_bytes: int = 256 << 20  # a circuit upload (multipart), streamed to a temporary file
+    max_batch_bytes: int = 32 << 20  # POST /api/v1/proofs/batch
+    max_batch_items: int = 10_000  # jobs in one batch request
     # the largest circuit a key of each tier may upload (checked on the files' headers before any work)
     circuit_limits: dict[str, CircuitLimits] = field(
         default_factory=lambda: {
@@ -142,6 +144,8 @@ class Settings:
             },
             max_body_bytes=int((z.get("api") or {}).get("max_body_bytes", base.max_body_bytes)),
             max_upload_bytes=int((z.get("api") or {}).get("max_upload_bytes", base.max_upload_bytes)),
+            max_batch_bytes=int((z.get("api") or {}).get("max_batch_bytes", base.max_batch_bytes)),
+            max_batch_items=int((z.get("api") or {}).get("max_batch_items", base.max_batch_items)),
             wasm=_wasm_limits(z.get("circuits") or {}),
             cache_calculators=int((z.get("caches") or {}).get("calculators", base.cache_calculators)),
             cache_proving_keys=int((z.get("caches") or {}).get("proving_keys", base.cache_proving_keys)),

@@ -75,3 +75,15 @@ class TransientError(ZapikiError):
     """A failure that may pass on its own (a worker died, a resource was briefly unavailable)."""
 
     code = "transient"
+
+
+class Unauthorized(ZapikiError):
+    """The API key is missing, invalid or revoked (HTTP 401), or the key may not do this."""
+
+    code = "unauthorized"
+
+
+class ServiceUnavailable(TransientError):
+    """The service cannot be reached, or answered 503/429 for longer than the client waits."""
+
+    code = "unavailable"

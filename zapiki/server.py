@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from zapiki.access import Gate
 from zapiki.config import Settings
 from zapiki.jobs.worker import stop_provers
 from zapiki.service import ZapikiService
@@ -81,18 +82,21 @@ def start_cluster(settings: Settings, opts: ServeOptions) -> tuple[Any, Any]:  #
 
 
 def first_start_key(service: ZapikiService) -> str | None:
-    """On the first start, an API key for the default user (printed once, stored only as a hash)."""
+    """On the first start, an admin API key for the default user (printed once, stored only as a hash)."""
     from zapiki.store.keys import DEFAULT_EMAIL
 
     if any(k["email"] == DEFAULT_EMAIL for k in service.keys.list_keys()):
         return None
-    _, raw = service.keys.create_key(DEFAULT_EMAIL, name="default", tier="enterprise")
+    _, raw = service.keys.create_key(DEFAULT_EMAIL, name="default", tier="enterprise", admin=True)
     return raw
 
 
-def build_apps(service: ZapikiService, folder: Path | None) -> dict[str, Any]:
-    """{url path: Panel app function} for every `dashboards/*.py` that defines `app(service)`."""
+def build_apps(service: ZapikiService, folder: Path | None, gate: Gate | None = None) -> dict[str, Any]:
+    """{url path: Panel app function} for every `dashboards/*.py` that defines `app(service)`; an app that also
+    takes `gate` is handed the API's (`zapiki.access.Gate`: key lookups and the per-key rate limiter), so the
+    dashboard's actions count against the same limits as the API's."""
     import importlib.util
+    import inspect
 
     apps: dict[str, Any] = {}
     if folder is None:
@@ -107,7 +111,8 @@ def build_apps(service: ZapikiService, folder: Path | None) -> dict[str, Any]:
         spec.loader.exec_module(module)
         factory = getattr(module, "app", None)
         if callable(factory):
-            apps[path.stem] = lambda f=factory: f(service)
+            kwargs = {"gate": gate} if gate is not None and "gate" in inspect.signature(factory).parameters else {}
+            apps[path.stem] = lambda f=factory, kw=kwargs: f(service, **kw)
     return apps
 
 
@@ -124,7 +129,7 @@ def serve(opts: ServeOptions) -> None:
     """Start everything, print the addresses, and serve until interrupted."""
     import panel as pn
 
-    from zapiki.api import routes
+    from zapiki.api import api_context, routes
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     settings = Settings.load(opts.config)
@@ -136,7 +141,8 @@ def serve(opts: ServeOptions) -> None:
         # Verification (and circuit upload) use the numba kernels in this process too: load them now, in the
         # background, so the first request does not pay for it.
         threading.Thread(target=_warm_kernels, name="zapiki-warmup", daemon=True).start()
-    apps = build_apps(service, dashboards_dir(opts.dashboards))
+    api = api_context(service, settings)  # one gate (keys, rate limits) for the API and the dashboard
+    apps = build_apps(service, dashboards_dir(opts.dashboards), api.gate)
     base = f"http://{opts.host}:{opts.port}"
     print(f"Zapiki {base}", flush=True)
     print(f"  API            {base}/api/v1   (spec: {base}/api/v1/openapi.json, health: {base}/health)")
@@ -176,7 +182,7 @@ def serve(opts: ServeOptions) -> None:
             apps or {"dashboard": lambda: pn.pane.Markdown("# Zapiki\nNo dashboards found.")},
             port=opts.port,
             address=opts.host,
-            extra_patterns=routes(service, settings),
+            extra_patterns=routes(service, settings, api),
             show=False,
             start=True,
             title="Zapiki",

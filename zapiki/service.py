@@ -182,7 +182,7 @@ class ZapikiService:
         if not prepared:  # create_proof checked it already
             circuit_id = self._check_circuit(impl, user_id, circuit_id)
         if not prepared:
-            items = [impl.prepare_input(item, opts) for item in items]
+            items = [_prepare(impl, i, item, opts) for i, item in enumerate(items)]
         stored = _stored_options(opts)
         ids = self.proofs.add_jobs(
             user_id,
@@ -212,6 +212,18 @@ class ZapikiService:
         if circuit["status"] != "ready":
             raise InputError(f"circuit {circuit_id} is not ready ({circuit['status']}): {circuit['error_message']}")
         return circuit_id
+
+    # -- jobs ------------------------------------------------------------------------------------------------
+    def cancel_job(self, job_id: str, user_id: str | None = None) -> dict[str, Any]:
+        """Cancel a pending or retrying job of `user_id` (None: any user's); ConflictError in any other state."""
+        return self.proofs.cancel_job(job_id, user_id)
+
+    def retry_job(self, job_id: str, user_id: str | None = None) -> dict[str, Any]:
+        """Give a failed or cancelled job of `user_id` (None: any user's) a fresh retry budget, and dispatch it."""
+        job = self.proofs.retry_job(job_id, user_id)
+        if self.dispatcher is not None:
+            self.dispatcher.wake()
+        return job
 
     # -- circuits --------------------------------------------------------------------------------------------
     def register_circuit(
@@ -297,9 +309,9 @@ class ZapikiService:
         def _setup() -> None:
             try:
                 zkey, vkey = groth16.dev_setup(r1cs, limits=limits)
-                info = groth16.check_wasm_fits(
-                    {**circuit["info"], **groth16.circuit_info(r1cs=r1cs, zkey=zkey)}, wasm_info
-                )
+                # merged into the info as it is now (the dashboard may have recorded the input names meanwhile)
+                now = self.circuits.get(circuit["id"])["info"] or {}
+                info = groth16.check_wasm_fits({**now, **groth16.circuit_info(r1cs=r1cs, zkey=zkey)}, wasm_info)
                 self.circuits.update(
                     circuit["id"],
                     zkey_sha256=self.circuits.put_blob(zkey),
@@ -430,6 +442,14 @@ class ZapikiService:
             "processing_time": timing,
             "workers": self.workers(),
         }
+
+
+def _prepare(impl: Any, index: int, item: Any, opts: dict[str, Any]) -> Any:  # noqa: ANN401
+    """One item of a batch, prepared; an InputError names the item's index."""
+    try:
+        return impl.prepare_input(item, opts)
+    except InputError as exc:
+        raise type(exc)(f"items[{index}]: {exc}") from exc
 
 
 def _circuit_name(name: Any) -> str:  # noqa: ANN401

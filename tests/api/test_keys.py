@@ -29,7 +29,7 @@ def test_keys_create_list_revoke_through_the_cli(db_url, api_no_cluster, until):
 
     listing = _cli("keys", "list", "--db", db_url)
     row = next(line for line in listing.splitlines() if line.startswith(key_id))
-    assert row.split()[1:4] == [raw[:10], "dana@example.com", "pro"] and len(row.split()) == 5  # not revoked
+    assert row.split()[1:5] == [raw[:10], "dana@example.com", "pro", "user"] and len(row.split()) == 6  # not revoked
     assert raw not in listing  # the key itself is never shown again
 
     # only the hash is stored, and it is how the key is found
@@ -43,7 +43,7 @@ def test_keys_create_list_revoke_through_the_cli(db_url, api_no_cluster, until):
     # the API caches a key lookup for 2 s, so a revocation from another process takes effect within that
     until(lambda: dana.get("/api/v1/proofs").status_code == 401, timeout=4)
     revoked_row = next(line for line in _cli("keys", "list", "--db", db_url).splitlines() if line.startswith(key_id))
-    assert len(revoked_row.split()) == 6  # the revoked column is filled in
+    assert len(revoked_row.split()) == 7  # the revoked column is filled in
 
 
 def test_revoke_by_prefix_and_unknown_key_errors(sqlite_url):

@@ -46,7 +46,7 @@ def test_the_served_openapi_document_holds_for_generated_requests(db_url, make_s
     ]
     # Every operation with every check, except the circuit upload ...
     output = _run([*base, "--checks", "all", "--exclude-operation-id", "createCircuit"], tmp_path)
-    assert "Tested: 15" in output  # every operation but the document itself and the upload was exercised
+    assert "Tested: 19" in output  # every operation but the document itself and the upload was exercised
     assert service.proofs.list_proofs(None), "no request created a proof: the run tested nothing real"
     # ... which gets every check but "schema-valid data is accepted": any bytes fit the schema's `binary`
     # files, but only a real circom wasm and proving key are a circuit (those are tested in test_circuits_e2e).

@@ -4,7 +4,17 @@ import sqlalchemy as sa
 
 from zapiki.store.db import create_engine_for, inspect_tables, upgrade
 
-TABLES = {"users", "api_keys", "circuits", "proofs", "jobs", "blobs", "service_keys", "retired_service_keys"}
+TABLES = {
+    "users",
+    "api_keys",
+    "circuits",
+    "proofs",
+    "jobs",
+    "job_attempts",
+    "blobs",
+    "service_keys",
+    "retired_service_keys",
+}
 
 
 def test_upgrade_creates_every_table_and_is_idempotent(db_url):
@@ -13,7 +23,7 @@ def test_upgrade_creates_every_table_and_is_idempotent(db_url):
     upgrade(engine)
     assert TABLES <= set(inspect_tables(engine))
     with engine.connect() as conn:
-        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0003"
+        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0004"
     engine.dispose()
 
 

@@ -79,16 +79,17 @@ class CircuitsHandler(BaseHandler):
     async def get(self) -> None:
         limit = self.query_int("limit", 20, 1, 100)
         offset = self.query_int("offset", 0, 0, 10**9)
-        rows = await self.run(lambda: self.ctx.service.circuits.list(self.user_id, limit, offset))
+        rows = await self.run(lambda: self.ctx.service.circuits.list(self.scope, limit, offset))
         self.send({"circuits": [_public(c) for c in rows], "limit": limit, "offset": offset})
 
 
 class CircuitHandler(BaseHandler):
     async def get(self, circuit_id: str) -> None:
-        self.send(_public(await self.run(self.ctx.service.circuits.get, circuit_id, self.user_id)))
+        # by id, or by name (the caller's newest circuit of that name, else the newest public one)
+        self.send(_public(await self.run(self.ctx.service.find_circuit, circuit_id, self.scope)))
 
     async def delete(self, circuit_id: str) -> None:
-        await self.run(self.ctx.service.delete_circuit, circuit_id, self.user_id)
+        await self.run(self.ctx.service.delete_circuit, circuit_id, self.scope)
         self.set_status(204)
         self.clear_header("Content-Type")
         self.finish()

@@ -8,7 +8,6 @@ import json
 import logging
 import re
 import tempfile
-import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +16,7 @@ import tornado.web
 from tornado.ioloop import IOLoop
 
 from zapiki import systems
+from zapiki.access import Gate, RateLimited, check_priority, scope
 from zapiki.api.errors import ApiError, to_api_error
 from zapiki.api.ratelimit import RateLimiter
 from zapiki.errors import InputError, UnknownProofSystem
@@ -30,6 +30,7 @@ METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 MAX_JSON_DEPTH = 64
 DRAIN_MAX_BYTES = 16 << 20  # a refused request's body up to this size is read and dropped, not cut off
 MAX_ID_LENGTH = 64
+LOOKUP_MAX_IDS = 1_000  # ids in one jobs/lookup or proofs/lookup request
 HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
 
 
@@ -77,29 +78,25 @@ class ApiContext:
     executor: ThreadPoolExecutor
     max_body_bytes: int = 1 << 20
     max_upload_bytes: int = 256 << 20
+    max_batch_bytes: int = 32 << 20
+    max_batch_items: int = 10_000
     auth_cache_s: float = 2.0
     spec_json: str | None = None  # the OpenAPI document, built on first request
-    _auth_cache: dict[str, tuple[float, dict[str, Any] | None]] = field(default_factory=dict)
+    # key lookups and rate limits (zapiki.access), shared with the dashboard of the same server process
+    gate: Gate = field(default=None)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if self.gate is None:
+            self.gate = Gate(self.service, self.limiter, self.auth_cache_s)
 
     def cached(self, raw: str) -> tuple[bool, dict[str, Any] | None]:
         """(True, who) when the key was looked up less than `auth_cache_s` ago, else (False, None). Answered on
         the event loop, so a request with a recently seen key needs no trip to the thread pool to authenticate.
         The cost: a key revoked by another process keeps working for up to `auth_cache_s` seconds."""
-        hit = self._auth_cache.get(raw)
-        if hit is not None and hit[0] > time.monotonic():
-            return True, hit[1]
-        return False, None
+        return self.gate.cached(raw)
 
     def authenticate(self, raw: str) -> dict[str, Any] | None:
-        found, who = self.cached(raw)
-        if found:
-            return who
-        now = time.monotonic()
-        who = self.service.keys.authenticate(raw)
-        if len(self._auth_cache) > 10_000:
-            self._auth_cache.clear()
-        self._auth_cache[raw] = (now + self.auth_cache_s, who)
-        return who
+        return self.gate.authenticate(raw)
 
 
 @tornado.web.stream_request_body
@@ -194,7 +191,7 @@ class BaseHandler(tornado.web.RequestHandler):
             length = int(self.request.headers.get("Content-Length") or 0)
         except ValueError:
             raise ApiError(400, "bad_request", "invalid Content-Length header") from None
-        limit = self._limit = self.ctx.max_upload_bytes if self.upload else self.ctx.max_body_bytes
+        limit = self._limit = self.body_limit()
         # a chunked body that runs past the limit is cut off by the connection itself
         self.request.connection.set_max_body_size(limit + 1)
         if length > limit:
@@ -224,22 +221,32 @@ class BaseHandler(tornado.web.RequestHandler):
             who = await self.run(self.ctx.authenticate, raw)
         if who is None:
             raise ApiError(401, "unauthorized", "invalid or revoked API key", {"WWW-Authenticate": "Bearer"})
-        decision = self.ctx.limiter.hit(who["key_id"], who["tier"])
+        refused: RateLimited | None = None
+        try:
+            decision = self.ctx.gate.admit(who)  # the dashboard's actions count against the same limit
+        except RateLimited as exc:
+            decision, refused = exc.decision, exc
         self.set_header("X-RateLimit-Limit", str(decision.limit))
         self.set_header("X-RateLimit-Remaining", str(decision.remaining))
-        if not decision.allowed:
-            raise ApiError(
-                429,
-                "rate_limited",
-                f"rate limit of {decision.limit} requests per minute exceeded",
-                {"Retry-After": str(decision.retry_after_s)},
-            )
+        if refused is not None:
+            raise ApiError(429, refused.code, str(refused), {"Retry-After": str(decision.retry_after_s)})
         self.user = who
+
+    def body_limit(self) -> int:
+        """The most bytes this endpoint reads of a request body (413 beyond)."""
+        return self.ctx.max_upload_bytes if self.upload else self.ctx.max_body_bytes
 
     @property
     def user_id(self) -> str:
         assert self.user is not None
         return self.user["user_id"]
+
+    @property
+    def scope(self) -> str | None:
+        """Whose rows this key reads and acts on: its own user's, or every user's (None) for an admin key.
+        What it creates is always its own user's (`user_id`)."""
+        assert self.user is not None
+        return scope(self.user)
 
     async def run(self, fn: Any, *args: Any) -> Any:  # noqa: ANN401
         """Run blocking work (the database) on the pool."""
@@ -347,30 +354,30 @@ class SystemsHandler(BaseHandler):
         self.send({"systems": await self.run(self.ctx.service.systems)})
 
 
+def job_request(handler: BaseHandler, body: dict[str, Any]) -> tuple[str, dict[str, Any], str | None]:
+    """(proof_system, options, circuit_id) of a request that creates proofs, checked as every such request is."""
+    system = body.get("proof_system")
+    if not isinstance(system, str) or not system:
+        raise ApiError(422, "invalid_input", "proof_system is required (a string)")
+    options = body.get("options", {})
+    if not isinstance(options, dict):
+        raise ApiError(422, "invalid_input", "options must be an object")
+    retries = options.get("max_retries")
+    if isinstance(retries, float) and retries.is_integer():  # JSON has one number type: 2.0 is the integer 2
+        options = {**options, "max_retries": int(retries)}
+    check_priority(handler.ctx.service.settings, handler.user, options)  # InputError: 422, as the dashboard says
+    circuit_id = body.get("circuit_id")
+    if circuit_id is not None and not isinstance(circuit_id, str):
+        raise ApiError(422, "invalid_input", "circuit_id must be a string")
+    return system, options, circuit_id
+
+
 class ProofsHandler(BaseHandler):
     async def post(self) -> None:
         body = self.json_body()
-        system = body.get("proof_system")
-        if not isinstance(system, str) or not system:
-            raise ApiError(422, "invalid_input", "proof_system is required (a string)")
+        system, options, circuit_id = job_request(self, body)
         if "data" not in body:
             raise ApiError(422, "invalid_input", "data is required")
-        options = body.get("options", {})
-        if not isinstance(options, dict):
-            raise ApiError(422, "invalid_input", "options must be an object")
-        retries = options.get("max_retries")
-        if isinstance(retries, float) and retries.is_integer():  # JSON has one number type: 2.0 is the integer 2
-            options = {**options, "max_retries": int(retries)}
-        tiers = self.ctx.service.settings.high_priority_tiers
-        if options.get("priority") == "high" and self.user is not None and self.user["tier"] not in tiers:
-            raise ApiError(
-                422,
-                "invalid_input",
-                f"options.priority 'high' needs a key of tier {' or '.join(tiers)}; this key is {self.user['tier']}",
-            )
-        circuit_id = body.get("circuit_id")
-        if circuit_id is not None and not isinstance(circuit_id, str):
-            raise ApiError(422, "invalid_input", "circuit_id must be a string")
         out = await self.run(self.ctx.service.create_proof, self.user_id, system, body["data"], options, circuit_id)
         if "job_id" in out:
             self.set_header("Location", f"/api/v1/proofs/{out['proof_id']}")
@@ -384,20 +391,18 @@ class ProofsHandler(BaseHandler):
         system = self.get_query_argument("proof_system", None) or None
         limit = self.query_int("limit", 20, 1, 100)
         offset = self.query_int("offset", 0, 0, 10**9)
-        proofs = await self.run(
-            lambda: self.ctx.service.proofs.list_proofs(self.user_id, status, system, limit, offset)
-        )
+        proofs = await self.run(lambda: self.ctx.service.proofs.list_proofs(self.scope, status, system, limit, offset))
         self.send({"proofs": proofs, "limit": limit, "offset": offset})
 
 
 class ProofHandler(BaseHandler):
     async def get(self, proof_id: str) -> None:
         proof_id = self.path_id(proof_id, "proof")
-        self.send(await self.run(self.ctx.service.proofs.get_proof, proof_id, self.user_id))
+        self.send(await self.run(self.ctx.service.proofs.get_proof, proof_id, self.scope))
 
     async def delete(self, proof_id: str) -> None:
         proof_id = self.path_id(proof_id, "proof")
-        await self.run(self.ctx.service.proofs.delete_proof, proof_id, self.user_id)
+        await self.run(self.ctx.service.proofs.delete_proof, proof_id, self.scope)
         self.set_status(204)
         self.clear_header("Content-Type")
         self.finish()
@@ -409,25 +414,22 @@ class JobsHandler(BaseHandler):
         system = self.get_query_argument("proof_system", None) or None
         limit = self.query_int("limit", 20, 1, 100)
         offset = self.query_int("offset", 0, 0, 10**9)
-        jobs = await self.run(lambda: self.ctx.service.proofs.list_jobs(self.user_id, status, system, limit, offset))
+        jobs = await self.run(lambda: self.ctx.service.proofs.list_jobs(self.scope, status, system, limit, offset))
         self.send({"jobs": jobs, "limit": limit, "offset": offset})
 
 
 class JobHandler(BaseHandler):
     async def get(self, job_id: str) -> None:
         job_id = self.path_id(job_id, "job")
-        self.send(await self.run(self.ctx.service.proofs.get_job, job_id, self.user_id))
+        self.send(await self.run(self.ctx.service.proofs.get_job, job_id, self.scope))
 
 
 class JobActionHandler(BaseHandler):
     async def post(self, job_id: str, action: str) -> None:
         job_id = self.path_id(job_id, "job")
-        repo = self.ctx.service.proofs
-        fn = repo.cancel_job if action == "cancel" else repo.retry_job
-        job = await self.run(fn, job_id, self.user_id)
-        if action == "retry" and self.ctx.service.dispatcher is not None:
-            self.ctx.service.dispatcher.wake()
-        self.send(job)
+        svc = self.ctx.service
+        fn = svc.cancel_job if action == "cancel" else svc.retry_job
+        self.send(await self.run(fn, job_id, self.scope))
 
 
 class VerifyHandler(BaseHandler):
@@ -479,3 +481,64 @@ class NotFoundHandler(BaseHandler):
 
     async def _check_headers(self) -> None:
         raise ApiError(404, "not_found", f"no such endpoint: {self.request.method} {self.request.path}")
+
+
+class MeHandler(BaseHandler):
+    """Who the key belongs to: {user_id, email, tier, key_id} (what clients need to label their rows)."""
+
+    async def get(self) -> None:
+        assert self.user is not None
+        self.send({k: self.user[k] for k in ("user_id", "email", "tier", "key_id", "role") if k in self.user})
+
+
+class BatchProofsHandler(BaseHandler):
+    """Many jobs of one proof system in one request: {"proof_system", "items": [data, ...], "options",
+    "circuit_id"} -> 202 {"jobs": [{"job_id", "proof_id"}, ...]} in the items' order. All or nothing: one bad
+    item fails the whole batch (422 naming its index) and writes no job. Its own body limit
+    (`api.max_batch_bytes`) and at most `api.max_batch_items` items."""
+
+    def body_limit(self) -> int:
+        return self.ctx.max_batch_bytes
+
+    async def post(self) -> None:
+        body = await self.run(self.json_body)  # up to max_batch_bytes: parsed off the event loop
+        system, options, circuit_id = job_request(self, body)
+        items = body.get("items")
+        if not isinstance(items, list) or not items:
+            raise ApiError(422, "invalid_input", "items is required (a non-empty array of inputs)")
+        if len(items) > self.ctx.max_batch_items:
+            raise ApiError(
+                422, "invalid_input", f"items has {len(items)} entries; the limit is {self.ctx.max_batch_items}"
+            )
+        options = {**options, "async": True}
+        ids = await self.run(self.ctx.service.submit_many, self.user_id, system, items, options, circuit_id)
+        jobs = [{"job_id": job_id, "proof_id": proof_id, "status": "pending"} for proof_id, job_id in ids]
+        self.send({"jobs": jobs, "count": len(jobs), "message": ASYNC_MESSAGE}, 202)
+
+
+def _lookup_ids(handler: BaseHandler) -> list[str]:
+    body = handler.json_body()
+    ids = body.get("ids")
+    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+        raise ApiError(422, "invalid_input", "ids is required (an array of id strings)")
+    if len(ids) > LOOKUP_MAX_IDS:
+        raise ApiError(422, "invalid_input", f"ids has {len(ids)} entries; the limit is {LOOKUP_MAX_IDS}")
+    return [i for i in ids if len(i) <= MAX_ID_LENGTH]
+
+
+class JobsLookupHandler(BaseHandler):
+    """{"ids": [...]} -> {"jobs": [...]}: the jobs among these ids the key may see (its own; an admin key's: any
+    user's), unknown ones left out."""
+
+    async def post(self) -> None:
+        ids = _lookup_ids(self)
+        self.send({"jobs": await self.run(self.ctx.service.proofs.jobs_by_ids, ids, self.scope)})
+
+
+class ProofsLookupHandler(BaseHandler):
+    """{"ids": [...]} -> {"proofs": [...]}: the proofs among these ids the key may see (its own; an admin key's:
+    any user's), unknown ones left out."""
+
+    async def post(self) -> None:
+        ids = _lookup_ids(self)
+        self.send({"proofs": await self.run(self.ctx.service.proofs.proofs_by_ids, ids, self.scope)})

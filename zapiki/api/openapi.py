@@ -264,6 +264,25 @@ def proof_request(settings: Settings) -> dict[str, Any]:
     return {"anyOf": variants}
 
 
+def batch_request(settings: Settings) -> dict[str, Any]:
+    """POST /proofs/batch bodies: a ProofRequest variant with `items` (one input per job) in place of `data`."""
+    variants = []
+    for variant in proof_request(settings)["anyOf"]:
+        props = dict(variant["properties"])
+        data = props.pop("data")
+        props["items"] = {"type": "array", "items": data, "minItems": 1, "maxItems": settings.max_batch_items}
+        required = ["items" if r == "data" else r for r in variant["required"]]
+        variants.append({**variant, "required": required, "properties": props})
+    return {"anyOf": variants}
+
+
+IDS_REQUEST = {
+    "type": "object",
+    "required": ["ids"],
+    "properties": {"ids": {"type": "array", "items": {"type": "string"}, "maxItems": 1000}},
+}
+
+
 def verify_request() -> dict[str, Any]:
     return {
         "type": "object",
@@ -385,7 +404,12 @@ def spec(settings: Settings | None = None, max_body_bytes: int | None = None) ->
                 "ApiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
                 "Bearer": {"type": "http", "scheme": "bearer"},
             },
-            "schemas": {**SCHEMAS, "ProofRequest": proof_request(settings), "VerifyRequest": verify_request()},
+            "schemas": {
+                **SCHEMAS,
+                "ProofRequest": proof_request(settings),
+                "BatchRequest": batch_request(settings),
+                "VerifyRequest": verify_request(),
+            },
         },
         "paths": {
             "/health": {
@@ -443,6 +467,60 @@ def spec(settings: Settings | None = None, max_body_bytes: int | None = None) ->
                     },
                 },
             },
+            "/api/v1/proofs/batch": {
+                "post": {
+                    "summary": "Create one job per item, all or none (one bad item: 422 naming its index). Its own "
+                    f"body limit: {settings.max_batch_bytes} bytes; at most {settings.max_batch_items} items",
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": _ref("BatchRequest")}},
+                    },
+                    "responses": {
+                        "202": _json(
+                            {
+                                "type": "object",
+                                "required": ["jobs", "count", "message"],
+                                "properties": {
+                                    "jobs": {
+                                        "type": "array",
+                                        "description": "In the items' order",
+                                        "items": {
+                                            "type": "object",
+                                            "required": ["proof_id", "job_id", "status"],
+                                            "properties": {
+                                                "proof_id": {"type": "string"},
+                                                "job_id": {"type": "string"},
+                                                "status": {"type": "string", "const": "pending"},
+                                            },
+                                        },
+                                    },
+                                    "count": {"type": "integer", "minimum": 1},
+                                    "message": {"type": "string"},
+                                },
+                            },
+                            "Jobs created",
+                        ),
+                        **_errors(400, 404, 413, 415, 422, *COMMON),
+                    },
+                }
+            },
+            "/api/v1/proofs/lookup": {
+                "post": {
+                    "summary": "Your proofs among these ids (unknown ids are left out)",
+                    "requestBody": {"required": True, "content": {"application/json": {"schema": IDS_REQUEST}}},
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "required": ["proofs"],
+                                "properties": {"proofs": {"type": "array", "items": _ref("Proof")}},
+                            },
+                            "Proofs",
+                        ),
+                        **_errors(400, 413, 415, 422, *COMMON),
+                    },
+                }
+            },
             "/api/v1/proofs/{id}": {
                 "get": {
                     "summary": "One proof",
@@ -473,6 +551,23 @@ def spec(settings: Settings | None = None, max_body_bytes: int | None = None) ->
                             "Jobs",
                         ),
                         **_errors(422, *COMMON),
+                    },
+                }
+            },
+            "/api/v1/jobs/lookup": {
+                "post": {
+                    "summary": "Your jobs among these ids (unknown ids are left out): a batch's progress in one call",
+                    "requestBody": {"required": True, "content": {"application/json": {"schema": IDS_REQUEST}}},
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "required": ["jobs"],
+                                "properties": {"jobs": {"type": "array", "items": _ref("Job")}},
+                            },
+                            "Jobs",
+                        ),
+                        **_errors(400, 413, 415, 422, *COMMON),
                     },
                 }
             },
@@ -583,6 +678,28 @@ def spec(settings: Settings | None = None, max_body_bytes: int | None = None) ->
                     "responses": {"204": {"description": "Deleted"}, **_errors(400, 404, 409, *COMMON)},
                 },
             },
+            "/api/v1/me": {
+                "get": {
+                    "summary": "The key's user: user_id, email, tier, key_id",
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "required": ["user_id", "email", "tier", "key_id"],
+                                "properties": {
+                                    "user_id": {"type": "string"},
+                                    "email": {"type": "string"},
+                                    "tier": {"type": "string"},
+                                    "key_id": {"type": "string"},
+                                    "role": {"type": "string"},
+                                },
+                            },
+                            "The key's user",
+                        ),
+                        **_errors(*COMMON),
+                    },
+                }
+            },
             "/api/v1/stats": {
                 "get": {
                     "summary": "Queues, in flight, retrying, failed, processing times, success rate, workers",
@@ -614,6 +731,10 @@ OPERATION_IDS = {
     ("get", "/api/v1/openapi.json"): "openapi",
     ("get", "/api/v1/systems"): "listSystems",
     ("post", "/api/v1/proofs"): "createProof",
+    ("post", "/api/v1/proofs/batch"): "createProofBatch",
+    ("post", "/api/v1/proofs/lookup"): "lookupProofs",
+    ("post", "/api/v1/jobs/lookup"): "lookupJobs",
+    ("get", "/api/v1/me"): "getMe",
     ("get", "/api/v1/proofs"): "listProofs",
     ("get", "/api/v1/proofs/{id}"): "getProof",
     ("delete", "/api/v1/proofs/{id}"): "deleteProof",

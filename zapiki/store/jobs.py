@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from zapiki.store import bulk
-from zapiki.store.models import Job, JobStatus, Proof, User, utcnow
+from zapiki.store.models import Job, JobAttempt, JobStatus, Proof, User, utcnow
 
 PENDING, PROCESSING, RETRYING = JobStatus.PENDING.value, JobStatus.PROCESSING.value, JobStatus.RETRYING.value
 COMPLETED, FAILED, CANCELLED = JobStatus.COMPLETED.value, JobStatus.FAILED.value, JobStatus.CANCELLED.value
@@ -32,6 +32,15 @@ def _under_cap(s: Session, user_id: str, caps: Mapping[str, int]) -> bool:
         select(func.count(func.distinct(Job.attempt_token))).where(Job.status == PROCESSING, Job.user_id == user_id)
     ).scalar()
     return int(in_flight or 0) < cap
+
+
+def _close_attempts(s: Session, at: datetime, outcome: str, error: str | None, *where: ColumnElement[bool]) -> None:
+    """End the open `job_attempts` rows matching `where` (history only: the jobs table is what decides)."""
+    s.execute(
+        update(JobAttempt)
+        .where(JobAttempt.finished_at.is_(None), *where)
+        .values(finished_at=at, outcome=outcome, error=error)
+    )
 
 
 @dataclass(frozen=True)
@@ -215,6 +224,17 @@ class JobRepository:
                 .values(**values)
                 .returning(Job.id, Job.retry_count, Job.max_retries)
             ).all()
+            if rows:  # the history: the run before a Dask re-run was lost with its worker; this run begins
+                if rerun:
+                    _close_attempts(
+                        s, at, "lost", "the worker died; Dask ran the task again", JobAttempt.token == token
+                    )
+                started = select(Job.id, Job.runs, Job.attempt_token, Job.worker, Job.started_at).where(
+                    Job.attempt_token == token, Job.status == PROCESSING
+                )
+                s.execute(
+                    insert(JobAttempt).from_select(["job_id", "attempt", "token", "worker", "started_at"], started)
+                )
             return [r.id for r in rows if r.retry_count > r.max_retries]
 
     def renew_leases(self, dispatcher_id: str, lease_s: float) -> None:
@@ -249,6 +269,7 @@ class JobRepository:
                     status=PENDING, attempt_token=None, dispatcher_id=None, worker=None, started_at=None, updated_at=now
                 )
             )
+            _close_attempts(s, now, "released", None, JobAttempt.token == token)
             return res.rowcount or 0
 
     def held_tokens(self, dispatcher_id: str) -> set[str]:
@@ -288,6 +309,16 @@ class JobRepository:
                 ),
                 (COMPLETED, bulk.timestamp(conn, now), bulk.timestamp(conn, now), token, PROCESSING, *job_ids),
             ).all()
+            if done:  # the history: these runs ended well
+                conn.exec_driver_sql(
+                    bulk.sql(
+                        conn,
+                        "UPDATE job_attempts SET finished_at = ?, outcome = ? "
+                        "WHERE token = ? AND finished_at IS NULL AND job_id IN ({in})",
+                        len(done),
+                    ),
+                    (bulk.timestamp(conn, now), COMPLETED, token, *(d[0] for d in done)),
+                )
             finished = bulk.timestamp(conn, now)
             bulk.executemany(
                 conn,
@@ -354,6 +385,8 @@ class JobRepository:
                     .values(**values)
                 )
                 s.execute(update(Proof).where(Proof.id == row.proof_id).values(**proof_values))
+                outcome = "timeout" if kind == "timeout" else "failed"
+                _close_attempts(s, now, outcome, error, JobAttempt.token == token, JobAttempt.job_id == row.id)
                 out[row.id] = values["status"]
         return out
 
@@ -372,6 +405,34 @@ class JobRepository:
                     .where(Proof.id.in_([r[0] for r in rows]))
                     .values(status=FAILED, error_message=error, completed_at=now)
                 )
+                _close_attempts(s, now, "failed", error, JobAttempt.job_id.in_(job_ids))
+
+    def attempts(self, job_id: str) -> list[dict[str, Any]]:
+        """Every run of job `job_id`, oldest first: {attempt, worker, started_at, finished_at, outcome, error}.
+        A run not ended is 'running' while the job still runs under it, else 'interrupted' (its dispatcher
+        stopped or lost its lease, and the job went back to pending)."""
+        with self.sessions() as s:
+            current = s.execute(select(Job.status, Job.attempt_token).where(Job.id == job_id)).first()
+            rows = s.scalars(
+                select(JobAttempt).where(JobAttempt.job_id == job_id).order_by(JobAttempt.attempt, JobAttempt.id)
+            ).all()
+        running = current is not None and current.status == PROCESSING
+        out = []
+        for a in rows:
+            outcome = a.outcome
+            if outcome is None:
+                outcome = "running" if running and a.token == current.attempt_token else "interrupted"
+            out.append(
+                {
+                    "attempt": a.attempt,
+                    "worker": a.worker,
+                    "started_at": a.started_at.isoformat() if a.started_at else None,
+                    "finished_at": a.finished_at.isoformat() if a.finished_at else None,
+                    "outcome": outcome,
+                    "error": a.error,
+                }
+            )
+        return out
 
     def counts(self) -> dict[tuple[str, str], int]:
         """{(status, queue): count} over all jobs."""

@@ -20,6 +20,7 @@ from zapiki.store.models import ApiKey, RetiredServiceKey, ServiceKey, User, utc
 
 KEY_PREFIX = "zk_"
 TIERS = ("free", "pro", "enterprise")
+ROLES = ("user", "admin")  # an admin key sees and acts on every user's rows; a user key on its own only
 DEFAULT_EMAIL = "admin@localhost"
 
 
@@ -39,6 +40,7 @@ def _key_dict(k: ApiKey, email: str | None = None) -> dict[str, Any]:
         "name": k.name,
         "prefix": k.prefix,
         "tier": k.tier,
+        "role": k.role,
         "created_at": k.created_at.isoformat(),
         "revoked_at": k.revoked_at.isoformat() if k.revoked_at else None,
         "last_used_at": k.last_used_at.isoformat() if k.last_used_at else None,
@@ -80,13 +82,21 @@ class KeyRepository:
                 raise NotFound(f"user {user_id} not found")
             user.tier = tier
 
-    def create_key(self, email: str, name: str | None = None, tier: str | None = None) -> tuple[dict[str, Any], str]:
-        """A new key for the user `email` (created if needed); returns (key info, the raw key — shown once)."""
+    def create_key(
+        self, email: str, name: str | None = None, tier: str | None = None, admin: bool = False
+    ) -> tuple[dict[str, Any], str]:
+        """A new key for the user `email` (created if needed); returns (key info, the raw key — shown once).
+        An `admin` key sees and acts on every user's jobs, proofs and circuits (role 'admin'; else 'user')."""
         user, _ = self.get_or_create_user(email, tier=tier or "free")
         raw = KEY_PREFIX + secrets.token_urlsafe(32)
         with self.sessions.begin() as s:
             key = ApiKey(
-                user_id=user["id"], name=name, key_hash=hash_key(raw), prefix=raw[:10], tier=tier or user["tier"]
+                user_id=user["id"],
+                name=name,
+                key_hash=hash_key(raw),
+                prefix=raw[:10],
+                tier=tier or user["tier"],
+                role="admin" if admin else "user",
             )
             s.add(key)
             s.flush()
@@ -110,7 +120,7 @@ class KeyRepository:
             return _key_dict(keys[0])
 
     def authenticate(self, raw: str) -> dict[str, Any] | None:
-        """The user and tier behind a raw key, or None for an unknown or revoked key."""
+        """The user, tier and role ('user' | 'admin') behind a raw key, or None for an unknown or revoked key."""
         if not raw:
             return None
         with self.sessions() as s:
@@ -120,7 +130,7 @@ class KeyRepository:
             if row is None:
                 return None
             key, user = row
-            return {"user_id": user.id, "email": user.email, "tier": key.tier, "key_id": key.id}
+            return {"user_id": user.id, "email": user.email, "tier": key.tier, "key_id": key.id, "role": key.role}
 
     def service_public_keys(self, name: str) -> set[str]:
         """Every public key (hex) the service has signed with under `name`: the current one and retired ones."""

@@ -92,6 +92,7 @@ class ApiKey(Base):
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex of the key; the key is never stored
     prefix: Mapped[str] = mapped_column(String(16))  # first characters, to tell keys apart in listings
     tier: Mapped[str] = mapped_column(String(32), default="free")
+    role: Mapped[str] = mapped_column(String(16), default="user", server_default="user")  # "user" | "admin"
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column()
     last_used_at: Mapped[datetime | None] = mapped_column()
@@ -179,7 +180,25 @@ class Job(Base):
         Index("ix_jobs_user_created", "user_id", "created_at"),
         Index("ix_jobs_pick_user", "status", "queue", "user_id", "created_at"),
         Index("ix_jobs_status_user", "status", "user_id"),
+        Index("ix_jobs_created", "created_at", "id"),
     )
+
+
+class JobAttempt(Base):
+    """One run of a job on a worker: opened when the worker announces the run, closed with its outcome
+    ('completed', 'failed', 'timeout', 'lost': the worker died or the dispatcher's lease ended, 'released': handed
+    back unrun or at a clean stop)."""
+
+    __tablename__ = "job_attempts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
+    attempt: Mapped[int] = mapped_column(Integer)  # the job's run number (`jobs.runs` once this run was counted)
+    token: Mapped[str | None] = mapped_column(String(36), index=True)
+    worker: Mapped[str | None] = mapped_column(String(200))
+    started_at: Mapped[datetime | None] = mapped_column()
+    finished_at: Mapped[datetime | None] = mapped_column()
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    error: Mapped[str | None] = mapped_column(Text)
 
 
 class ServiceKey(Base):

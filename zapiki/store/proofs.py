@@ -268,6 +268,32 @@ class ProofRepository:
             )
         return self.get_job(job_id, user_id)
 
+    def jobs_by_ids(self, job_ids: list[str], user_id: str | None = None) -> list[dict[str, Any]]:
+        """The rows of these jobs (those visible to `user_id`), in no particular order; unknown ids are left out."""
+        out: list[dict[str, Any]] = []
+        with self.sessions() as s:
+            for start in range(0, len(job_ids), 900):
+                q = select(Job).where(Job.id.in_(job_ids[start : start + 900]))
+                if user_id is not None:
+                    q = q.where(Job.user_id == user_id)
+                out.extend(job_dict(j) for j in s.scalars(q))
+        return out
+
+    def proofs_by_ids(self, proof_ids: list[str], user_id: str | None = None) -> list[dict[str, Any]]:
+        """The rows of these proofs (those visible to `user_id`), in no particular order; unknown ids left out."""
+        out: list[dict[str, Any]] = []
+        with self.sessions() as s:
+            for start in range(0, len(proof_ids), 900):
+                q = (
+                    select(Proof, Job.status)
+                    .outerjoin(Job, Job.proof_id == Proof.id)
+                    .where(Proof.id.in_(proof_ids[start : start + 900]))
+                )
+                if user_id is not None:
+                    q = q.where(Proof.user_id == user_id)
+                out.extend(proof_dict(p, job_status) for p, job_status in s.execute(q))
+        return out
+
     def statuses(self, job_ids: list[str]) -> dict[str, str]:
         out: dict[str, str] = {}
         with self.sessions() as s:
