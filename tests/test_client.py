@@ -1,19 +1,23 @@
-"""The notebook client: `zapiki.connect()` with prove, verify, submit, submit_many and jobs()."""
+"""The notebook client: `zapiki.connect()` with prove, verify, submit, submit_many and jobs() — every test runs
+twice, on a direct connection and over the REST API (`zapiki.connect(url, api_key=...)`), with the same
+results."""
 
 import pandas as pd
 import pytest
+from clients import KINDS, open_client
 
 import zapiki
-from zapiki.client import Zapiki
 from zapiki.errors import InputError, JobFailed
 from zapiki.service import ZapikiService
 
 
-@pytest.fixture
-def zk(db_url, cluster, settings):
-    client = Zapiki(ZapikiService.open(db_url, cluster, settings), cluster)
+@pytest.fixture(params=KINDS)
+def zk(request, db_url, cluster, settings):
+    service = ZapikiService.open(db_url, cluster, settings)
+    client, close = open_client(request.param, service, cluster)
     yield client
-    client.service.close()
+    close()
+    service.close()
 
 
 def test_prove_and_verify_synchronously(zk):

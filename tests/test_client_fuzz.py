@@ -1,16 +1,16 @@
 """Fuzzed calls of the client's public functions: whatever a notebook passes, the call returns or raises a
 `zapiki` error (an InputError naming the argument, NotFound, ...), never a database, type or library error,
-and never hangs. No cluster: jobs are only written."""
+and never hangs — on a direct connection and over HTTP. No cluster: jobs are only written."""
 
 from __future__ import annotations
 
 import string
 
 import pytest
+from clients import KINDS, open_client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from zapiki.client import Zapiki
 from zapiki.errors import ZapikiError
 from zapiki.service import ZapikiService
 
@@ -25,11 +25,13 @@ OPTIONS = st.dictionaries(st.sampled_from(["timeout_s", "max_retries", "data_typ
 FUZZ = settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 
 
-@pytest.fixture
-def zk(sqlite_url, settings):
-    client = Zapiki(ZapikiService.open(sqlite_url, None, settings, dispatch=False), None)
+@pytest.fixture(params=KINDS)
+def zk(request, sqlite_url, settings):
+    service = ZapikiService.open(sqlite_url, None, settings, dispatch=False)
+    client, close = open_client(request.param, service)
     yield client
-    client.service.close()
+    close()
+    service.close()
 
 
 OUTCOMES: dict[str, int] = {"returned": 0, "refused": 0}

@@ -1,23 +1,80 @@
-"""Every notebook in notebooks/ runs from top to bottom without an error (executed with nbclient)."""
+"""Every notebook in notebooks/ runs from top to bottom without an error (executed with nbclient), and what it
+says it did is checked: each ends by printing a summary line (`ZAPIKI_SUMMARY {...}`) that is asserted here, and
+the proofs it exports are checked by snarkjs."""
 
+from __future__ import annotations
+
+import json
 from pathlib import Path
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
 
-NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+EXPECTED = ["01_quickstart", "02_batch_groth16", "03_cluster", "04_remote"]
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_runs(path, tmp_path, monkeypatch):
+def run_notebook(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[dict, list[str]]:
+    """Execute the notebook; (its summary, every text it printed or displayed)."""
     monkeypatch.setenv("ZAPIKI_NOTEBOOK_DB", f"sqlite:///{tmp_path}/nb.db")
+    monkeypatch.setenv("ZAPIKI_NOTEBOOK_OUT", str(tmp_path / "out"))
+    monkeypatch.setenv("ZAPIKI_FIXTURES", str(ROOT / "tests" / "fixtures" / "groth16"))
     monkeypatch.setenv("ZAPIKI_WARMUP", "0")
+    for var in ("ZAPIKI_URL", "ZAPIKI_API_KEY", "ZAPIKI_SCHEDULER"):  # the notebooks start their own
+        monkeypatch.delenv(var, raising=False)
     nb = nbformat.read(path, as_version=4)
-    NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
-    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.output_type == "error"]
-    assert not errors
+    NotebookClient(nb, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    errors = [o for o in outputs if o.output_type == "error"]
+    assert not errors, errors
+    texts = [o.get("text", "") for o in outputs if o.output_type == "stream"]
+    shown = [o for o in outputs if o.output_type in ("display_data", "execute_result")]
+    texts += [json.dumps(o.get("data", {})) for o in shown]  # every mime type: html, javascript, bokeh's
+    lines = [line for t in texts for line in t.splitlines() if line.startswith("ZAPIKI_SUMMARY ")]
+    assert len(lines) == 1, "the notebook must end by printing its summary"
+    return json.loads(lines[0].removeprefix("ZAPIKI_SUMMARY ")), texts
 
 
-def test_there_are_notebooks():
-    assert NOTEBOOKS
+def _snarkjs_accepts(snarkjs, folder: Path) -> None:
+    snarkjs("groth16", "verify", folder / "verification_key.json", folder / "public.json", folder / "proof.json")
+
+
+def test_the_notebooks_are_the_ones_the_readme_lists():
+    assert [p.stem for p in NOTEBOOKS] == EXPECTED
+    readme = (ROOT / "README.md").read_text()
+    for name in EXPECTED:
+        assert f"notebooks/{name}.ipynb" in readme
+
+
+def test_quickstart_proves_and_collects_a_batch(tmp_path, monkeypatch):
+    summary, _ = run_notebook(ROOT / "notebooks" / "01_quickstart.ipynb", tmp_path, monkeypatch)
+    assert summary["batch"] == {"completed": 2000} and summary["completed"] >= 2001
+
+
+def test_batch_groth16_proves_verifies_plots_and_exports(tmp_path, monkeypatch, snarkjs):
+    summary, texts = run_notebook(ROOT / "notebooks" / "02_batch_groth16.ipynb", tmp_path, monkeypatch)
+    assert summary["counts"] == {"completed": 300} and summary["verified"] == 300
+    exported = sorted(Path(summary["exported"]).iterdir())
+    assert len(exported) == 300
+    _snarkjs_accepts(snarkjs, Path(summary["exported"]) / summary["first_job"])
+    assert any("bokeh" in t.lower() for t in texts), "the Bokeh plot was not displayed"
+    assert any("cdn.bokeh.org" in t for t in texts) is False, "the plot must not load BokehJS from the internet"
+
+
+def test_cluster_notebook_scales_while_the_batch_runs_and_loses_nothing(tmp_path, monkeypatch):
+    summary, texts = run_notebook(ROOT / "notebooks" / "03_cluster.ipynb", tmp_path, monkeypatch)
+    assert any("JobsView" in t and "holoviews_exec" in t for t in texts), "the dashboard's views were not shown"
+    assert summary["scaled"] and summary["counts"] == {"completed": 200}
+    assert summary["workers_used"] >= 2 and summary["tasks"] >= 200
+    assert summary["max_runs"] == 1  # workers that left were drained: no job ran twice
+
+
+def test_remote_notebook_proves_the_same_batch_over_http(tmp_path, monkeypatch, snarkjs):
+    summary, _ = run_notebook(ROOT / "notebooks" / "04_remote.ipynb", tmp_path, monkeypatch)
+    assert summary["counts"] == {"completed": 300} and summary["verified"] == 300
+    assert summary["many"] == {"completed": 10_000}
+    folders = sorted(Path(summary["exported"]).iterdir())
+    assert len(folders) == 300
+    _snarkjs_accepts(snarkjs, folders[0])
