@@ -67,7 +67,7 @@ def _read(path: Path, what: str) -> bytes:
 
 
 def _read_json(path: Path, what: str) -> Any:  # noqa: ANN401
-    from zapiki.bn254py.groth16 import load_json  # the same as zapiki.formats.load_json, without numpy
+    from zapiki.formats.snarkjs_json import load_json  # not `zapiki.formats`' other readers: no numpy here
 
     data = _read(path, what)
     try:
@@ -172,12 +172,14 @@ def verify(vkey_file: Path, public_file: Path, proof_file: Path) -> None:
     """Verify: verification_key.json public.json proof.json. Exit 0 valid, 1 invalid, 2 error."""
     # Python ints, not the numba kernels: loading those would cost this short process most of a second. Same
     # answers and messages (tests/groth16/test_pyverify.py); the service verifies with the kernels.
-    from zapiki.bn254py.groth16 import verify as do_verify
+    from zapiki.bn254py import verify_parsed
+    from zapiki.formats.snarkjs_json import parse_verify_inputs
 
     vk = _read_json(vkey_file, "verification key")
     public = _read_json(public_file, "public signals")
     proof = _read_json(proof_file, "proof")
-    if do_verify(vk, public, proof):
+    parsed = parse_verify_inputs(vk, public, proof)
+    if parsed is not None and verify_parsed(*parsed):
         click.echo("OK: the proof is valid")
         return
     click.echo("INVALID: the proof does not verify for these public signals and verification key")

@@ -11,11 +11,18 @@ import sys
 
 import pytest
 
-from zapiki.bn254py import groth16 as pyverify
+from zapiki.bn254py import verify_parsed
 from zapiki.bn254py.curve import G2_GEN, g2_on_curve
 from zapiki.bn254py.fields import Q, R, f2_add, f2_mul, f2_sqr
 from zapiki.errors import InputError
+from zapiki.formats.snarkjs_json import parse_verify_inputs
 from zapiki.systems.groth16 import verify as numba_verify
+
+
+def pure_verify(vk, public, proof):
+    """What `zapiki groth16 verify` does: the shared snarkjs reader, then the pure-Python equation."""
+    parsed = parse_verify_inputs(vk, public, proof)
+    return parsed is not None and verify_parsed(*parsed)
 
 
 def _outcome(fn, vk, public, proof):
@@ -122,18 +129,18 @@ EXPECTED = {"valid": (True, None)}  # every other case is False or an InputError
 @pytest.mark.parametrize("how", CASES)
 def test_same_answer_as_the_numba_verifier(circuit, how):
     vk, public, proof = _tampered(circuit, how)
-    got = _outcome(pyverify.verify, vk, public, proof)
+    got = _outcome(pure_verify, vk, public, proof)
     assert got == _outcome(numba_verify, vk, public, proof)
     assert got == EXPECTED.get(how, got) and (how == "valid") == (got[0] is True)
 
 
 def test_errors_for_bad_verification_keys_name_the_point(multiplier):
     vk, public, proof = _tampered(multiplier, "vk_gamma_outside_g2")
-    assert _outcome(pyverify.verify, vk, public, proof) == (
+    assert _outcome(pure_verify, vk, public, proof) == (
         "raises", ("CurveError", "G2 point #1 is not in the prime-order subgroup")
     )  # fmt: skip
     vk, public, proof = _tampered(multiplier, "vk_ic_off_curve")
-    assert _outcome(pyverify.verify, vk, public, proof) == ("raises", ("CurveError", "G1 point #1 is not on the curve"))
+    assert _outcome(pure_verify, vk, public, proof) == ("raises", ("CurveError", "G1 point #1 is not on the curve"))
 
 
 MALFORMED = [
@@ -176,7 +183,7 @@ def test_malformed_json_same_error_as_the_numba_verifier(multiplier, which, valu
         "proof": multiplier.json("proof.json"),
     }
     args[which] = value
-    got = _outcome(pyverify.verify, args["vkey"], args["public"], args["proof"])
+    got = _outcome(pure_verify, args["vkey"], args["public"], args["proof"])
     assert got[0] == "raises" or got[0] is False
     assert got == _outcome(numba_verify, args["vkey"], args["public"], args["proof"])
 
@@ -197,17 +204,17 @@ def test_malformed_verification_keys_same_answer(multiplier, change):
     vk = multiplier.json("verification_key.json")
     change(vk)
     public, proof = multiplier.json("public.json"), multiplier.json("proof.json")
-    assert _outcome(pyverify.verify, vk, public, proof) == _outcome(numba_verify, vk, public, proof)
+    assert _outcome(pure_verify, vk, public, proof) == _outcome(numba_verify, vk, public, proof)
 
 
 def test_accepts_json_text_and_formats_classes(multiplier):
     from zapiki.formats import parse_proof, parse_public, parse_vkey
 
     texts = [multiplier.path(n).read_text() for n in ("verification_key.json", "public.json", "proof.json")]
-    assert pyverify.verify(*texts) is True
+    assert pure_verify(*texts) is True
     vk, public, proof = parse_vkey(texts[0]), parse_public(texts[1]), parse_proof(texts[2])
-    assert pyverify.verify_parsed(vk, public, proof) is True
-    assert pyverify.verify_parsed(vk, [public[0] + 1], proof) is False
+    assert verify_parsed(vk, public, proof) is True
+    assert verify_parsed(vk, [public[0] + 1], proof) is False
 
 
 def test_agrees_with_snarkjs(snarkjs, circuit, tmp_path):
@@ -219,19 +226,22 @@ def test_agrees_with_snarkjs(snarkjs, circuit, tmp_path):
             (tmp_path / f"{name}.json").write_text(json.dumps(obj))
             files.append(tmp_path / f"{name}.json")
         res = snarkjs("groth16", "verify", *files)
-        assert ("OK" in res.stdout) == pyverify.verify(vk, public, proof) == (how == "valid"), (how, res.stdout)
+        assert ("OK" in res.stdout) == pure_verify(vk, public, proof) == (how == "valid"), (how, res.stdout)
 
 
 def test_the_verify_command_imports_neither_numpy_nor_numba(multiplier):
-    """``zapiki groth16 verify`` runs in a process that never loads numpy or numba (nor the numba verifier)."""
+    """``zapiki groth16 verify`` runs in a process that never loads numpy or numba (nor the numba verifier, nor a
+    reader of the binary formats): of `zapiki.formats` only the snarkjs JSON reader and the moduli."""
     code = (
         "import sys\n"
         "from zapiki.cli import run\n"
         "try:\n"
         "    run()\n"
         "finally:\n"
+        "    light = ('zapiki.formats', 'zapiki.formats.snarkjs_json', 'zapiki.formats.moduli')\n"
         "    heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('numpy', 'numba')\n"
-        "                   or m in ('zapiki.formats', 'zapiki.kernels', 'zapiki.systems.groth16'))\n"
+        "                   or m in ('zapiki.kernels', 'zapiki.systems.groth16')\n"
+        "                   or (m.startswith('zapiki.formats') and m not in light))\n"
         "    print('HEAVY', heavy, file=sys.stderr)\n"
     )
     paths = [str(multiplier.path(n)) for n in ("verification_key.json", "public.json", "proof.json")]

@@ -33,10 +33,12 @@ MONT_INV = pow(MONT, -1, Q)
 
 EDGE_SCALARS = [0, 1, 2, R - 1, R - 2]
 scalars = st.one_of(st.sampled_from(EDGE_SCALARS), st.integers(0, R - 1), st.integers(1 << 250, R - 1))
-nonzero_fq2 = st.tuples(st.integers(0, Q - 1), st.integers(0, Q - 1)).filter(lambda c: c != (0, 0))
+# A Jacobian Z: G1 takes its first part, so that part is never 0 (Z = 0 is the point at infinity).
+nonzero_fq2 = st.tuples(st.integers(1, Q - 1), st.integers(0, Q - 1))
 
 # Kernels compile on first use (no deadline); py_ecc is slow, so few examples, the edge values always among them.
-ORACLE = settings(deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+# Derandomized: the same examples on every run (a CI run must not fail by chance; new seeds are explored by hand).
+ORACLE = settings(deadline=None, database=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 
 
 class Curve:

@@ -35,7 +35,7 @@ def _random_fq12(rng: random.Random) -> tuple[int, ...]:
     return tuple(rng.randrange(Q) for _ in range(12))
 
 
-@settings(KERNEL_SETTINGS, max_examples=3)
+@settings(KERNEL_SETTINGS, derandomize=True, max_examples=3)
 @given(scalars, scalars)
 def test_pairing_equals_py_ecc(a, b):
     p, q = _g1(a), _g2(b)
@@ -43,13 +43,14 @@ def test_pairing_equals_py_ecc(a, b):
     assert fields.to_pyecc(pairing.pairing(p, q)) == expected
 
 
-@settings(KERNEL_SETTINGS, max_examples=4)
+@settings(KERNEL_SETTINGS, derandomize=True, max_examples=4)
 @given(scalars, scalars)
 def test_bilinearity_and_the_product_check(a, b):
-    # e([a]G1, [b]G2) e([-ab]G1, G2) == 1, and not with ab + 1
+    # e([a]G1, [b]G2) e([-ab]G1, G2) == 1, and not with [2]G2 in the second pair (that product is e^(-ab) != 1;
+    # a point such as [-ab - 1]G1 would be infinity when ab = -1 mod r)
     pairs = [(_g1(a), _g2(b)), (_g1(-a * b % R), curve.G2_GEN)]
     assert pairing.pairing_check(pairs)
-    assert not pairing.pairing_check([pairs[0], (_g1((-a * b - 1) % R), curve.G2_GEN)])
+    assert not pairing.pairing_check([pairs[0], (pairs[1][0], _g2(2))])
 
 
 def test_pairing_check_skips_infinity_and_is_non_degenerate():
@@ -123,7 +124,7 @@ def _sqrt_or_none(a: tuple[int, int]) -> tuple[int, int] | None:
     return y if fields.f2_sqr(y) == a else None
 
 
-@settings(KERNEL_SETTINGS, max_examples=10)
+@settings(KERNEL_SETTINGS, derandomize=True, max_examples=10)
 @given(st.lists(st.tuples(st.integers(1, 50), st.one_of(st.sampled_from([0, 1, R - 1]), st.integers(0, R - 1))),
                 max_size=4))  # fmt: skip
 def test_g1_lincomb_equals_the_reference(terms):

@@ -6,21 +6,18 @@ Long-running processes (the service, workers) keep using :mod:`zapiki.kernels`; 
 same answers.
 
 Modules, one stage each: :mod:`.fields` (Fq2, Fq6, Fq12), :mod:`.curve` (G1, G2, the G2 subgroup check),
-:mod:`.pairing` (Miller loop, final exponentiation) and :mod:`.groth16` (snarkjs JSON and the verifier).
+:mod:`.pairing` (Miller loop, final exponentiation) and :mod:`.groth16` (the verification equation over parsed
+values; :func:`zapiki.formats.parse_verify_inputs` reads the snarkjs files).
 
->>> import json
->>> from pathlib import Path
->>> from zapiki.bn254py import verify
->>> fx = Path("tests/fixtures/groth16/multiplier")
->>> vk, public, proof = (json.loads((fx / n).read_text()) for n in ("verification_key.json", "public.json",
-...                                                                  "proof.json"))
->>> verify(vk, public, proof), verify(vk, ["34"], proof)
-(True, False)
+>>> from zapiki.bn254py.curve import G2_GEN
+>>> from zapiki.bn254py.fields import Q
+>>> pairing_check([((1, 2), G2_GEN), ((1, Q - 2), G2_GEN)])  # e(G, H) e(-G, H) == 1
+True
 """
 
 from __future__ import annotations
 
-from .groth16 import verify, verify_parsed
+from .groth16 import verify_parsed
 from .pairing import pairing_check
 
-__all__ = ["pairing_check", "verify", "verify_parsed"]
+__all__ = ["pairing_check", "verify_parsed"]

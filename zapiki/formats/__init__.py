@@ -29,23 +29,69 @@ Example (run from the repository root):
 '1'
 """
 
-from zapiki.formats.binfile import sha256_hex
-from zapiki.formats.field import BN254_Q, BN254_R
-from zapiki.formats.r1cs import R1CS, TERM_DTYPE, TermColumns, read_r1cs, term_columns
-from zapiki.formats.snarkjs_json import (
-    Groth16Proof,
-    VerificationKey,
-    dumps,
-    load_json,
-    parse_proof,
-    parse_public,
-    parse_vkey,
-    proof_to_json,
-    public_to_json,
-    vkey_to_json,
-)
-from zapiki.formats.wtns import Wtns, read_wtns, write_wtns
-from zapiki.formats.zkey import ZKey, check_witness, read_zkey, write_zkey, zkey_to_vkey, zkey_verification_key
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from zapiki.formats.binfile import sha256_hex
+    from zapiki.formats.moduli import BN254_Q, BN254_R
+    from zapiki.formats.r1cs import R1CS, TERM_DTYPE, TermColumns, read_r1cs, term_columns
+    from zapiki.formats.snarkjs_json import (
+        Groth16Proof,
+        VerificationKey,
+        dumps,
+        load_json,
+        parse_proof,
+        parse_public,
+        parse_verify_inputs,
+        parse_vkey,
+        proof_to_json,
+        public_to_json,
+        vkey_to_json,
+    )
+    from zapiki.formats.wtns import Wtns, read_wtns, write_wtns
+    from zapiki.formats.zkey import ZKey, check_witness, read_zkey, write_zkey, zkey_to_vkey, zkey_verification_key
+
+# Each public name and the module that holds it: imported on first use (PEP 562), so that reading snarkjs JSON
+# (`zapiki groth16 verify`) does not import numpy.
+_MODULES = {
+    "sha256_hex": "binfile",
+    "BN254_Q": "moduli",
+    "BN254_R": "moduli",
+    **dict.fromkeys(("R1CS", "TERM_DTYPE", "TermColumns", "read_r1cs", "term_columns"), "r1cs"),
+    **dict.fromkeys(
+        (
+            "Groth16Proof",
+            "VerificationKey",
+            "dumps",
+            "load_json",
+            "parse_proof",
+            "parse_public",
+            "parse_verify_inputs",
+            "parse_vkey",
+            "proof_to_json",
+            "public_to_json",
+            "vkey_to_json",
+        ),
+        "snarkjs_json",
+    ),
+    **dict.fromkeys(("Wtns", "read_wtns", "write_wtns"), "wtns"),
+    **dict.fromkeys(
+        ("ZKey", "check_witness", "read_zkey", "write_zkey", "zkey_to_vkey", "zkey_verification_key"), "zkey"
+    ),
+}
+
+
+def __getattr__(name: str) -> Any:  # noqa: ANN401
+    module = _MODULES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "BN254_Q",
@@ -62,6 +108,7 @@ __all__ = [
     "load_json",
     "parse_proof",
     "parse_public",
+    "parse_verify_inputs",
     "parse_vkey",
     "proof_to_json",
     "public_to_json",

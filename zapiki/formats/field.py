@@ -24,6 +24,8 @@ from typing import Any
 
 import numpy as np
 
+from zapiki.formats.moduli import BN254_Q, BN254_R
+
 __all__ = [
     "BN254_Q",
     "BN254_R",
@@ -40,10 +42,7 @@ __all__ = [
     "to_double_montgomery",
 ]
 
-# Scalar field modulus r (order of the BN254 G1/G2 groups): witness values, coefficients, public signals.
-BN254_R = 21888242871839275222246405745257275088548364400416034343698204186575808495617
-# Base field modulus q: point coordinates.
-BN254_Q = 21888242871839275222246405745257275088696311157297823662689037894645226208583
+# BN254_R (witness values, coefficients, public signals) and BN254_Q (point coordinates): see .moduli.
 # Bytes per field element in every snarkjs file (n8).
 FIELD_BYTES = 32
 # Montgomery radix R = 2^256.

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from zapiki.errors import FormatError
-from zapiki.formats.field import BN254_Q, BN254_R
+from zapiki.formats.moduli import BN254_Q, BN254_R  # not .field: this module needs no numpy
 
 __all__ = [
     "G1",
@@ -40,6 +40,7 @@ __all__ = [
     "parse_fq12",
     "parse_proof",
     "parse_public",
+    "parse_verify_inputs",
     "parse_vkey",
     "proof_to_json",
     "public_to_json",
@@ -275,3 +276,43 @@ def vkey_to_json(vk: VerificationKey) -> dict:
         out["vk_alphabeta_12"] = [[[str(c0), str(c1)] for c0, c1 in row] for row in vk.alphabeta_12]
     out["IC"] = [_g1_json(p) for p in vk.ic]
     return out
+
+
+def _leaves(value: Any, out: list[int]) -> None:  # noqa: ANN401
+    """Collect the well-formed integers of a nested list (malformed leaves are left to the strict parsers)."""
+    if isinstance(value, list):
+        for v in value:
+            _leaves(v, out)
+    elif isinstance(value, int) and not isinstance(value, bool):
+        out.append(value)
+    elif isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 100:
+        out.append(int(value))
+
+
+def _out_of_range(value: Any, modulus: int) -> bool:  # noqa: ANN401
+    vals: list[int] = []
+    _leaves(value, vals)
+    return any(v >= modulus for v in vals)
+
+
+def parse_verify_inputs(
+    vkey: Mapping | str | bytes, public: Sequence | str | bytes, proof: Mapping | str | bytes
+) -> tuple[VerificationKey, list[int], Groth16Proof] | None:
+    """``verification_key.json``, ``public.json`` and ``proof.json`` (decoded or as text) parsed for a Groth16
+    verification; None when a public signal is ``>= r`` or a proof coordinate ``>= q``: well-formed numbers that
+    make an invalid proof, not malformed input. Malformed input raises FormatError. Both verifiers (the numba
+    kernels' and the pure-Python one) start here.
+
+    >>> parse_verify_inputs({"protocol": "plonk"}, [], {})
+    Traceback (most recent call last):
+    ...
+    zapiki.errors.FormatError: verification_key.json: unsupported protocol 'plonk' (expected 'groth16')
+    """
+    vk = parse_vkey(_decode(vkey))
+    public = _decode(public)
+    proof = _decode(proof)
+    if isinstance(public, list) and _out_of_range(public, BN254_R):
+        return None
+    if isinstance(proof, Mapping) and any(_out_of_range(proof.get(k), BN254_Q) for k in ("pi_a", "pi_b", "pi_c")):
+        return None
+    return vk, parse_public(public), parse_proof(proof)

@@ -10,20 +10,10 @@ Malformed JSON (wrong shapes, non-numbers) and a malformed verification key rais
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 import numpy as np
 
-from zapiki.formats import (
-    BN254_Q,
-    BN254_R,
-    Groth16Proof,
-    VerificationKey,
-    load_json,
-    parse_proof,
-    parse_public,
-    parse_vkey,
-)
+from zapiki.formats import BN254_Q, BN254_R, Groth16Proof, VerificationKey, parse_verify_inputs
 from zapiki.kernels import g1, g2, msm, pairing_check
 
 from .keys import ProvingKey
@@ -34,27 +24,6 @@ __all__ = ["verify", "verify_parsed", "verify_with_key"]
 _SMALL = 32
 
 
-def _decode(obj: Any) -> Any:
-    return load_json(obj) if isinstance(obj, str | bytes | bytearray) else obj
-
-
-def _leaves(value: Any, out: list[int]) -> None:
-    """Collect the well-formed integers of a nested list (malformed leaves are left to the strict parsers)."""
-    if isinstance(value, list):
-        for v in value:
-            _leaves(v, out)
-    elif isinstance(value, int) and not isinstance(value, bool):
-        out.append(value)
-    elif isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 100:
-        out.append(int(value))
-
-
-def _out_of_range(value: Any, modulus: int) -> bool:
-    vals: list[int] = []
-    _leaves(value, vals)
-    return any(v >= modulus for v in vals)
-
-
 def _plain_limbs(values: Sequence[int]) -> np.ndarray:
     data = b"".join(int(v).to_bytes(32, "little") for v in values)
     return np.frombuffer(data, dtype="<u8").astype(np.uint64).reshape(-1, 4)
@@ -63,16 +32,8 @@ def _plain_limbs(values: Sequence[int]) -> np.ndarray:
 def verify(vkey: Mapping | str | bytes, public: Sequence | str | bytes, proof: Mapping | str | bytes) -> bool:
     """Verify snarkjs JSON (decoded objects or their text): ``verification_key.json``, ``public.json``,
     ``proof.json``. False for an invalid proof; InputError for malformed input (see the module docstring)."""
-    vk = parse_vkey(_decode(vkey))
-    public = _decode(public)
-    proof = _decode(proof)
-    if isinstance(public, list) and _out_of_range(public, BN254_R):
-        return False
-    if isinstance(proof, Mapping) and any(_out_of_range(proof.get(k), BN254_Q) for k in ("pi_a", "pi_b", "pi_c")):
-        return False
-    signals = parse_public(public)
-    parsed = parse_proof(proof)
-    return verify_parsed(vk, signals, parsed)
+    parsed = parse_verify_inputs(vkey, public, proof)
+    return parsed is not None and verify_parsed(*parsed)
 
 
 def _vkey_arrays(vk: VerificationKey) -> tuple[np.ndarray, ...]:
