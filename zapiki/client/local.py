@@ -84,13 +84,10 @@ class LocalBackend:
         return self.service.proofs.list_proofs(self.user_id, status=status, system=system, limit=limit)
 
     def cancel(self, job_id: str) -> dict[str, Any]:
-        return self.service.proofs.cancel_job(job_id, self.user_id)
+        return self.service.cancel_job(job_id, self.user_id)
 
     def retry(self, job_id: str) -> dict[str, Any]:
-        job = self.service.proofs.retry_job(job_id, self.user_id)
-        if self.service.dispatcher is not None:
-            self.service.dispatcher.wake()
-        return job
+        return self.service.retry_job(job_id, self.user_id)  # wakes the dispatcher, as the API's retry does
 
     # -- circuits ----------------------------------------------------------------------------------------------
     def register_circuit(
