@@ -59,13 +59,17 @@ def test_a_user_never_has_more_attempts_in_flight_than_their_tier_allows(db_url,
 
 
 def test_users_take_turns_inside_each_queue_while_the_queues_keep_their_weights(db_url, make_service, until):
-    svc = make_service(db_url, random_seed=11)
-    alice, bob = _user(svc, "alice@example.com", "pro"), _user(svc, "bob@example.com", "pro")
+    # Every job is written before any dispatcher runs (a service without a cluster only stores them): otherwise
+    # a dispatcher could start alice's first jobs before bob's exist, and that is first come, not unfair.
+    filler = make_service(db_url, client=None)
+    alice, bob = _user(filler, "alice@example.com", "pro"), _user(filler, "bob@example.com", "pro")
     ids = {}
     for who, user in (("alice", alice), ("bob", bob)):
         for queue in ("high", "normal", "low"):
-            ids[(who, queue)] = _submit(svc, user, 8, sleep_s=0.02, queue=queue)
+            ids[(who, queue)] = _submit(filler, user, 8, sleep_s=0.02, queue=queue)
     every = [i for part in ids.values() for i in part]
+    assert set(filler.proofs.statuses(every).values()) == {"pending"}
+    svc = make_service(db_url, random_seed=11)
     _wait(svc, until, every)
     for queue in ("high", "normal", "low"):
         order = _start_order(svc, {who: ids[(who, queue)] for who in ("alice", "bob")})
