@@ -22,8 +22,10 @@ from numba import njit
 
 from zapiki.kernels import fr, g1, g2, msm, ntt, pairing_check, reference, warmup
 from zapiki.kernels.constants import R
+from zapiki.kernels.fq import fq_mul
 from zapiki.kernels.fr import fr_mul
 from zapiki.kernels.limbs import load, store
+from zapiki.kernels.msm import choose_window, window_cost, windows
 
 
 @njit(cache=True)
@@ -34,6 +36,25 @@ def _mul_chain(a: np.ndarray, b: np.ndarray, n: int, out: np.ndarray) -> None:
     for _ in range(n):
         x = fr_mul(x, y)
     store(out, 0, x)
+
+
+@njit(cache=True)
+def _fq_mul_chain(a: np.ndarray, b: np.ndarray, n: int, out: np.ndarray) -> None:
+    """n dependent Fq multiplications (latency): the unit of the MSM cost model."""
+    x = load(a, 0)
+    y = load(b, 0)
+    for _ in range(n):
+        x = fq_mul(x, y)
+    store(out, 0, x)
+
+
+def msm_model_ns_per_point(n: int, threads: int, fq_mul_s: float) -> tuple[float, float]:
+    """(field multiplications per point, ns per point) that zapiki.kernels.msm's own operation count predicts
+    for n points on `threads` threads at `fq_mul_s` seconds per Fq multiplication: the machine's limit for this
+    algorithm, if nothing but multiplications cost time."""
+    c = choose_window(n, threads)
+    mults = windows(c) * window_cost(n, c) / n
+    return mults, mults * fq_mul_s * 1e9 * math.ceil(windows(c) / threads) / windows(c)
 
 
 def best_of(fn, repeat: int) -> float:
@@ -129,8 +150,14 @@ def main() -> None:
     report("Fr mul, dependent chain", lat, t_py, "target <= 35 ns; py_ecc: FQ(mod r) * FQ(mod r)")
     report("Fr mul, vectorised 2^16", thr, t_py, "per element, incl. array overhead")
 
+    fa, fb = g1.generator()[0, 0].reshape(1, 4).copy(), g1.generator()[0, 1].reshape(1, 4).copy()
+    _fq_mul_chain(fa, fb, 10, out)
+    fq_lat = best_of(lambda: _fq_mul_chain(fa, fb, n_chain, out), args.repeat) / n_chain
+    report("Fq mul, dependent chain", fq_lat, None, "the unit of the MSM cost model below")
+
     # -- G1 MSM ---------------------------------------------------------------------------------------------
     py_g1 = pyecc_msm_time("G1", 4)
+    model_rows = []
     sizes = [12, 16] if args.quick else [12, 16, 20]
     for log_n in sizes:
         n = 1 << log_n
@@ -145,8 +172,15 @@ def main() -> None:
                 py_g1 * n,
                 "py_ecc extrapolated from 4 points (naive multiply + add)",
             )
+            model_rows.append((log_n, threads, t * 1e9 / n, *msm_model_ns_per_point(n, threads, fq_lat)))
         numba.set_num_threads(max_threads)
         del pts
+
+    print(f"{'G1 MSM: ns per point':<34} {'measured':>12} {'model':>12} {'measured/model':>15}  Fq mults/point")
+    for log_n, threads, measured, mults, model in model_rows:
+        label = f"  2^{log_n}, {threads} thread(s)"
+        print(f"{label:<34} {measured:>12.0f} {model:>12.0f} {measured / model:>15.2f}  {mults:.1f}")
+        ROWS.append({"name": f"G1 MSM 2^{log_n} {threads}t ns/point", "measured_ns": measured, "model_ns": model})
 
     # -- G2 MSM ---------------------------------------------------------------------------------------------
     py_g2 = pyecc_msm_time("G2", 2)

@@ -24,6 +24,7 @@ DOCUMENTED = [
     "zapiki.jobs.supervise",
     "zapiki.privatefiles",
     "zapiki.witness.sandbox",
+    "zapiki.kernels.msm",
 ]
 
 
