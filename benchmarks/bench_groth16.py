@@ -9,12 +9,16 @@ another one holding circuit.zkey, witness.wtns and verification_key.json), N = 5
 default; M = 2 rounds).
 
 Each round runs ``zapiki groth16 prove`` and ``snarkjs groth16 prove``, then ``zapiki groth16 verify`` and
-``snarkjs groth16 verify``, alternating which goes first, so load on the machine hits both alike; each verifies
-the other's proof. Wall time is the whole command (process start, imports, loading the compiled kernels,
-parsing, the maths, writing); peak memory is each child's maximum resident set (wait4). Printed at the end:
-medians, zapiki / snarkjs ratios, zapiki's own per-stage seconds (``--timings``) and the floors of the two
-runtimes (an empty ``python -c pass`` and ``node -e 0``). Goal (issue #13): ratios <= 0.5 in time, <= 1 in
-memory.
+``snarkjs groth16 verify``, then both ``groth16 fullprove`` (witness from the wasm, then the proof), alternating
+which goes first, so load on the machine hits both alike; each verifies the other's proof. Wall time is the
+whole command (process start, imports, loading the compiled kernels, parsing, the maths, writing); peak memory
+is each child's maximum resident set (wait4). Printed at the end: medians, zapiki / snarkjs ratios, zapiki's
+own per-stage seconds (``--timings``). Then, per circuit, the service's side in a fresh process that proves
+again and again as a warm worker does (the key parsed once): the proof from a witness, a whole job (witness +
+proof) and a verify; once, the memory of an idle ``dask worker --nthreads 1 --preload zapiki.jobs.preload``
+with all its processes; and the floors of the two runtimes (an empty ``python -c pass`` and ``node -e 0``).
+Goals (issue #13): whole commands <= 0.25x snarkjs at 2^16 and <= 0.5x on the small circuit, memory <= 1x, a
+warm proof <= 0.5x the whole command, a verify in the service <= 20 ms, an idle worker <= 200 MB.
 
 ``zapiki groth16 verify`` verifies on Python ints (:mod:`zapiki.bn254py`): no numpy or numba to load.
 ``--zapiki`` runs another zapiki command line instead of the installed one (split on spaces), e.g. an older
@@ -65,9 +69,9 @@ def bench_fixture(fx: Path, rounds: int, snarkjs: str, zapiki: list[str]) -> dic
         if not f.exists():
             raise SystemExit(f"missing {f}")
     print(f"\n== {fx.name}: zkey {zkey.stat().st_size / 2**20:.1f} MiB, {rounds} rounds", flush=True)
-    res: dict[str, tuple[list, list]] = {
-        k: ([], []) for k in ("zapiki prove", "snarkjs prove", "zapiki verify", "snarkjs verify")
-    }
+    inputs, wasm = fx / "input.json", fx / "circuit.wasm"
+    whats = ("prove", "verify", "fullprove") if inputs.exists() and wasm.exists() else ("prove", "verify")
+    res: dict[str, tuple[list, list]] = {f"{who} {what}": ([], []) for what in whats for who in ("zapiki", "snarkjs")}
     stages: list[dict[str, float]] = []
     with tempfile.TemporaryDirectory() as tmp:
         t = Path(tmp)
@@ -76,10 +80,12 @@ def bench_fixture(fx: Path, rounds: int, snarkjs: str, zapiki: list[str]) -> dic
             "zapiki prove": [*zapiki, "groth16", "prove", zkey, wtns, t / "zp.json", t / "zpub.json", "--timings"],
             "snarkjs verify": [snarkjs, "groth16", "verify", vkey, t / "zpub.json", t / "zp.json"],
             "zapiki verify": [*zapiki, "groth16", "verify", vkey, t / "spub.json", t / "sp.json"],
+            "snarkjs fullprove": [snarkjs, "groth16", "fullprove", inputs, wasm, zkey, t / "sf.json", t / "sfp.json"],
+            "zapiki fullprove": [*zapiki, "groth16", "fullprove", inputs, wasm, zkey, t / "zf.json", t / "zfp.json"],
         }
         for i in range(rounds):
             first, second = ("snarkjs", "zapiki") if i % 2 == 0 else ("zapiki", "snarkjs")
-            for name in (f"{first} prove", f"{second} prove", f"{first} verify", f"{second} verify"):
+            for name in (f"{who} {what}" for what in whats for who in (first, second)):
                 wall, mem, err = run_measured([str(c) for c in cmds[name]])
                 res[name][0].append(wall)
                 res[name][1].append(mem)
@@ -88,10 +94,10 @@ def bench_fixture(fx: Path, rounds: int, snarkjs: str, zapiki: list[str]) -> dic
                 print(f"  round {i + 1}: {name:<15} {wall:7.3f} s  {mem:7.1f} MiB", flush=True)
     head = ("command", "zapiki s", "snarkjs s", "ratio", "zapiki MiB", "snarkjs MiB", "ratio")
     print("\n  {:<16}{:>10}{:>11}{:>8}{:>13}{:>13}{:>8}".format(*head))
-    for what in ("prove", "verify"):
+    for what in whats:
         z, s = res[f"zapiki {what}"], res[f"snarkjs {what}"]
         zw, sw, zm, sm = (statistics.median(v) for v in (z[0], s[0], z[1], s[1]))
-        print(f"  groth16 {what:<8}{zw:10.3f}{sw:11.3f}{zw / sw:7.2f}x{zm:13.1f}{sm:13.1f}{zm / sm:7.2f}x")
+        print(f"  groth16 {what:<9}{zw:9.3f}{sw:11.3f}{zw / sw:7.2f}x{zm:13.1f}{sm:13.1f}{zm / sm:7.2f}x")
     print("  (medians; wall min/max zapiki prove {:.3f}/{:.3f}, snarkjs prove {:.3f}/{:.3f})".format(
         min(res["zapiki prove"][0]), max(res["zapiki prove"][0]),
         min(res["snarkjs prove"][0]), max(res["snarkjs prove"][0]),
@@ -99,6 +105,130 @@ def bench_fixture(fx: Path, rounds: int, snarkjs: str, zapiki: list[str]) -> dic
     keys = [k for k in stages[0] if not k.startswith("msm_") or k == "msm_wall"]
     print("  zapiki prove stages, median s:", {k: round(statistics.median(s[k] for s in stages), 3) for k in keys})
     return res
+
+
+def warm_figures(fx: Path, repeats: int) -> dict[str, float]:
+    """In this process, as a warm worker does it: the groth16 system's ``generate`` (witness from the wasm, then
+    the proof; the proving key parsed once and kept) run again and again on the same circuit, the proof alone
+    from a witness, and the service's verify. Seconds, medians after one warm-up run."""
+    import zapiki.systems as systems
+    from zapiki.formats import read_wtns
+    from zapiki.systems.base import ProveContext
+    from zapiki.systems.groth16 import load_proving_key, prove
+
+    impl = systems.get("groth16")
+    data = impl.prepare_input(json.loads((fx / "input.json").read_text()), {})
+    ctx = ProveContext(resources={"wasm": str(fx / "circuit.wasm"), "zkey": str(fx / "circuit.zkey")})
+    t0 = time.perf_counter()
+    out = impl.generate(data, ctx)  # the first job on a worker whose kernels are loaded but key not yet parsed
+    first = time.perf_counter() - t0
+
+    def median_of(fn) -> float:
+        walls = []
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            fn()
+            walls.append(time.perf_counter() - t0)
+        return statistics.median(walls)
+
+    pk, witness = load_proving_key(fx / "circuit.zkey"), read_wtns((fx / "witness.wtns").read_bytes()).values
+    proof, public, vkey = out.proof_data, out.public_inputs, out.verification_key
+    assert impl.verify(proof, public, vkey)
+    return {
+        "first_job": first,
+        "job": median_of(lambda: impl.generate(data, ctx)),
+        "prove": median_of(lambda: prove(pk, witness)),
+        "verify": median_of(lambda: impl.verify(proof, public, vkey)),
+    }
+
+
+def report_warm(fx: Path, res: dict[str, tuple[list, list]], repeats: int) -> None:
+    """warm_figures in a fresh child process (this one has imported nothing heavy), beside the commands."""
+    code = f"import json, sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); import bench_groth16 as b; "
+    code += f"from pathlib import Path; print(json.dumps(b.warm_figures(Path({str(fx)!r}), {repeats})))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    w = json.loads(done.stdout.strip().splitlines()[-1])
+    cmd, snark = (statistics.median(res[f"{who} prove"][0]) for who in ("zapiki", "snarkjs"))
+    print(f"  in the service (warm, same circuit again, median of {repeats}):")
+    print(
+        f"    proof from a witness {w['prove']:.3f} s = {w['prove'] / cmd:.2f}x the whole zapiki command "
+        f"(goal <= 0.5x), {w['prove'] / snark:.2f}x snarkjs's command"
+    )
+    if "zapiki fullprove" in res:
+        full = statistics.median(res["zapiki fullprove"][0])
+        print(
+            f"    job (witness + proof) {w['job']:.3f} s = {w['job'] / full:.2f}x the whole zapiki fullprove; "
+            f"first job on a warm worker {w['first_job']:.3f} s (parses the key)"
+        )
+    print(f"    verify {w['verify'] * 1e3:.1f} ms (goal <= 20 ms)")
+
+
+def _role(proc, root) -> str:  # noqa: ANN001
+    """Which of a worker's processes this is."""
+    line = " ".join(proc.cmdline())
+    if proc.pid == root.pid:
+        return "nanny"
+    if "resource_tracker" in line:
+        return "resource tracker"
+    if "zapiki.jobs.child" in line:
+        return "prover child"
+    return "worker" if "spawn_main" in line else line[:40]
+
+
+def idle_worker_memory(settle_s: float = 5.0, limit_s: float = 240.0) -> None:
+    """RSS of an idle ``dask worker --nthreads 1 --preload zapiki.jobs.preload`` and all its processes (nanny,
+    worker, warm prover child, resource tracker), once their memory has stopped growing for settle_s."""
+    import socket
+
+    import psutil
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    dask = str(Path(sys.executable).with_name("dask"))
+    scheduler = subprocess.Popen(
+        [dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--dashboard-address", "127.0.0.1:0"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    worker = subprocess.Popen(
+        [dask, "worker", f"tcp://127.0.0.1:{port}", "--nthreads", "1", "--preload", "zapiki.jobs.preload"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        root = psutil.Process(worker.pid)
+        deadline, last, stable_since = time.monotonic() + limit_s, {}, time.monotonic()
+        while time.monotonic() < deadline:
+            time.sleep(0.5)
+            rss = {}
+            for p in [root, *root.children(recursive=True)]:
+                try:
+                    mem = p.memory_full_info()
+                    rss[(p.pid, _role(p, root))] = (mem.rss / 2**20, mem.pss / 2**20)
+                except psutil.Error:
+                    pass
+            has_child = any(role == "prover child" for _, role in rss)
+            grown = sum(r for r, _ in rss.values()) > sum(r for r, _ in last.values()) + 1
+            if not has_child or set(rss) != set(last) or grown:
+                stable_since = time.monotonic()
+            last = rss
+            if has_child and time.monotonic() - stable_since >= settle_s:
+                break
+        total_rss, total_pss = sum(r for r, _ in last.values()), sum(p for _, p in last.values())
+        parts = ", ".join(
+            f"{role} {r:.0f}/{p:.0f}" for (_, role), (r, p) in sorted(last.items(), key=lambda kv: kv[0][0])
+        )
+        print(
+            f"\nidle worker, 1 thread, all processes: RSS {total_rss:.0f} MiB, PSS {total_pss:.0f} MiB (shared pages "
+            f"counted once; goal <= 200 MB). RSS/PSS per process: {parts}"
+        )
+    finally:
+        for proc in (worker, scheduler):
+            proc.terminate()
+        for proc in (worker, scheduler):
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
 
 
 def floors(rounds: int) -> None:
@@ -125,9 +255,12 @@ def main() -> None:
     args = ap.parse_args()
     zapiki = args.zapiki.split() if args.zapiki else zapiki_command()
     print(f"cpus {os.cpu_count()}  load {os.getloadavg()}  zapiki: {' '.join(zapiki)}")
-    bench_fixture(args.fixture, args.rounds, args.snarkjs, zapiki)
+    res = bench_fixture(args.fixture, args.rounds, args.snarkjs, zapiki)
+    report_warm(args.fixture, res, max(3, args.rounds))
     if args.large:
-        bench_fixture(LARGE, args.large_rounds, args.snarkjs, zapiki)
+        res = bench_fixture(LARGE, args.large_rounds, args.snarkjs, zapiki)
+        report_warm(LARGE, res, max(3, args.large_rounds))
+    idle_worker_memory()
     floors(max(3, args.rounds))
 
 

@@ -22,8 +22,11 @@ def test_witness_calculators_and_keys_are_kept_up_to_the_configured_number():
         for name in ("multiplier", "poseidon_chain_8", "multiplier"):
             groth16.witness_calculator((FIXTURES / name / "circuit.wasm").read_bytes())
             groth16.load_proving_key((FIXTURES / name / "circuit.zkey").read_bytes())
+            r1cs = system.r1cs_of(FIXTURES / name / "circuit.r1cs")
+            assert system.r1cs_of(FIXTURES / name / "circuit.r1cs") is r1cs  # kept, not parsed again
             assert len(system._CALCS) == 1
             assert len(groth16.keys._CACHE) == 1
+            assert len(system._R1CS) == 1
     finally:
         groth16.configure_caches(calculators=8, proving_keys=4)
 

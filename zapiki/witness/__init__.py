@@ -22,8 +22,36 @@ Traceback (most recent call last):
 zapiki.errors.WitnessError: missing input signals: the circuit expects 2 input values, 1 were given
 """
 
-from zapiki.witness.calculator import WitnessCalculator, calculate_witness, fnv1a64, normalize_inputs
-from zapiki.witness.wasm_runtime import CircomInstance, WitnessTimeout, compile_module, default_engine
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from zapiki.witness.calculator import WitnessCalculator, calculate_witness, fnv1a64, normalize_inputs
+    from zapiki.witness.wasm_runtime import CircomInstance, WitnessTimeout, compile_module, default_engine
+
+#: Imported on first use (PEP 562): `zapiki.witness.sandbox`, which the configuration reads its limits from,
+#: must not load wasmtime into every process that reads the configuration.
+_LAZY = {
+    "WitnessCalculator": "calculator", "calculate_witness": "calculator", "fnv1a64": "calculator",
+    "normalize_inputs": "calculator",
+    "CircomInstance": "wasm_runtime", "WitnessTimeout": "wasm_runtime", "compile_module": "wasm_runtime",
+    "default_engine": "wasm_runtime",
+}  # fmt: skip
+
+
+def __getattr__(name: str) -> Any:  # noqa: ANN401
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "CircomInstance",

@@ -43,17 +43,20 @@ from zapiki.formats.binfile import load_bytes
 from zapiki.formats.r1cs import R1CS, R1CSHeader, read_r1cs_header
 from zapiki.formats.zkey import read_zkey_header
 
-from .keys import ProvingKey, clear_cache, load_proving_key
 from .limits import CircuitLimits, check_circuit_limits
-from .verifier import verify, verify_parsed
 
 if TYPE_CHECKING:
+    from .keys import ProvingKey, clear_cache, load_proving_key
     from .prover import Proof, check_constraints, prove
     from .setup import run_dev_setup, snarkjs_alphabeta, vkey_of  # noqa: F401 - importable, not in __all__
     from .system import Groth16System, configure_caches, witness_calculator
+    from .verifier import verify, verify_parsed
 
-#: Public names whose stage module is imported on first use (PEP 562), so each command loads only its stages.
+#: Public names whose stage module is imported on first use (PEP 562), so each command loads only its stages
+#: (and a Dask worker, which proves in its child processes, loads no kernels at all).
 _LAZY = {
+    "ProvingKey": "keys", "clear_cache": "keys", "load_proving_key": "keys",
+    "verify": "verifier", "verify_parsed": "verifier",
     "Proof": "prover", "check_constraints": "prover", "prove": "prover",
     "run_dev_setup": "setup", "snarkjs_alphabeta": "setup", "vkey_of": "setup",
     "Groth16System": "system", "configure_caches": "system", "witness_calculator": "system",

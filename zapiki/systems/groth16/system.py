@@ -8,26 +8,29 @@ sha256 and parsed proving keys per zkey sha256, so a long-lived prover process p
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from zapiki.errors import FormatError, InputError
-from zapiki.formats import read_r1cs
 from zapiki.systems.base import Capabilities, ProofOutput, ProveContext
-from zapiki.witness import WitnessCalculator, normalize_inputs
 
-from .keys import load_proving_key
-from .prover import prove
-from .setup import vkey_of
-from .verifier import verify
+if TYPE_CHECKING:
+    from zapiki.formats import R1CS
+    from zapiki.witness import WitnessCalculator
+
+# The witness runtime, the kernels and the file readers are imported by the methods that use them: the registry
+# imports this module wherever a system is looked up, and a Dask worker (which proves in its child processes)
+# or the API only asking for `capabilities` must not load wasmtime and numba for nothing.
 
 __all__ = ["Groth16System", "configure_caches", "witness_calculator"]
 
 _CALCS: OrderedDict[str, WitnessCalculator] = OrderedDict()  # LRU, by wasm sha256
 _VKEYS: OrderedDict[str, dict] = OrderedDict()
+_R1CS: OrderedDict[tuple, R1CS] = OrderedDict()  # LRU, by (path, mtime, size, inode): as many as proving keys
 _LOCK = threading.Lock()
 #: Witness calculators (compiled wasm modules) kept per process; `configure_caches` changes it.
 CALCULATORS = 8
@@ -52,6 +55,9 @@ def configure_caches(calculators: int | None = None, proving_keys: int | None = 
         with keys._CACHE_LOCK:
             while len(keys._CACHE) > keys.CACHE_SIZE:
                 keys._CACHE.popitem(last=False)
+        with _LOCK:
+            while len(_R1CS) > keys.CACHE_SIZE:
+                _R1CS.popitem(last=False)
 
 
 def _remember(cache: OrderedDict, key: str, value: Any, size: int) -> None:  # noqa: ANN401
@@ -78,9 +84,31 @@ def witness_calculator(wasm: bytes | str | Path) -> WitnessCalculator:
     with _LOCK:
         calc = _CALCS.get(digest)
     if calc is None:
+        from zapiki.witness import WitnessCalculator
+
         calc = WitnessCalculator(data)
     _remember(_CALCS, digest, calc, CALCULATORS)
     return calc
+
+
+def r1cs_of(path: str | Path) -> R1CS:
+    """The parsed ``.r1cs`` at ``path``, kept per process while the file is unchanged (as many as proving keys):
+    a worker proving the same circuit again does not parse its constraints again."""
+    from zapiki.formats import read_r1cs
+
+    from . import keys
+
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        raise FormatError(f"cannot read r1cs {str(path)!r}: {exc.strerror or exc}") from exc
+    stamp = (os.path.abspath(path), st.st_mtime_ns, st.st_size, st.st_ino)
+    with _LOCK:
+        r1cs = _R1CS.get(stamp)
+    if r1cs is None:
+        r1cs = read_r1cs(Path(path))
+    _remember(_R1CS, stamp, r1cs, keys.CACHE_SIZE)
+    return r1cs
 
 
 def _check_values(value: Any, where: str, depth: int = 0) -> None:  # noqa: ANN401
@@ -115,11 +143,17 @@ class Groth16System:
             if not isinstance(name, str) or not name:
                 raise InputError(f"input signal names must be non-empty strings, got {name!r}")
             _check_values(value, repr(name))
+        from zapiki.witness import normalize_inputs
+
         normalize_inputs(data)  # range and syntax check (WitnessError names the value)
         return {name: _normalise(value) for name, value in data.items()}
 
     def generate(self, data: Any, ctx: ProveContext) -> ProofOutput:  # noqa: ANN401
         """Witness from ``ctx.resources["wasm"]``, proof with ``ctx.resources["zkey"]``."""
+        from .keys import load_proving_key
+        from .prover import prove
+        from .setup import vkey_of
+
         calc = witness_calculator(ctx.resources.get("wasm"))
         ctx.check_deadline()
         witness = calc.calculate(data)
@@ -130,7 +164,7 @@ class Groth16System:
         pk = load_proving_key(zkey_path)
         ctx.check_deadline()
         r1cs_path = ctx.resources.get("r1cs")
-        r1cs = read_r1cs(Path(r1cs_path)) if r1cs_path else None
+        r1cs = r1cs_of(r1cs_path) if r1cs_path else None
         out = prove(pk, witness, r1cs=r1cs, checkpoint=ctx.check_deadline)
         with _LOCK:
             vkey = _VKEYS.get(pk.sha256)
@@ -141,10 +175,14 @@ class Groth16System:
 
     def verify(self, proof: dict[str, Any], public_inputs: Any, verification_key: Any) -> bool:  # noqa: ANN401
         """snarkjs's ``groth16 verify``: False for an invalid proof, InputError for malformed JSON."""
+        from .verifier import verify
+
         return verify(verification_key, public_inputs, proof)
 
 
 def _normalise(value: Any) -> Any:  # noqa: ANN401
+    from zapiki.witness import normalize_inputs
+
     if isinstance(value, list):
         return [_normalise(v) for v in value]
     return str(normalize_inputs({"v": value})["v"][0])
