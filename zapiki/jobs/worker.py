@@ -33,7 +33,7 @@ from zapiki import systems
 from zapiki.errors import TransientError
 from zapiki.jobs.execute import execute
 from zapiki.jobs.isolation import ChildPool
-from zapiki.privatefiles import make_private_dirs
+from zapiki.privatefiles import make_private_dirs, private_dir_problems, user_cache_dir
 from zapiki.systems.base import ProveContext
 
 log = logging.getLogger("zapiki.worker")
@@ -117,12 +117,10 @@ def _cache_dir() -> Path:
     if configured:
         path = Path(configured).expanduser()
     else:
-        xdg = os.environ.get("XDG_CACHE_HOME", "")
         try:
-            base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache"
+            path = user_cache_dir("worker")
         except (KeyError, RuntimeError) as exc:  # no home folder known
             raise TransientError(f"no worker cache folder: set ZAPIKI_WORKER_CACHE ({exc})") from exc
-        path = base / "zapiki" / "worker"
     path = Path(os.path.abspath(path))
     try:
         make_private_dirs(path)
@@ -130,16 +128,9 @@ def _cache_dir() -> Path:
         raise TransientError(f"worker cache folder {path} cannot be created: {exc}") from exc
     path = path.resolve()  # a link is followed once, here; the folder it leads to must itself be private
     try:
-        st = os.lstat(path)
+        problems = private_dir_problems(path)
     except OSError as exc:
         raise TransientError(f"worker cache folder {path} cannot be used: {exc}") from exc
-    problems = []
-    if not stat.S_ISDIR(st.st_mode):
-        problems.append("it is not a folder")
-    if st.st_uid != os.geteuid():
-        problems.append(f"it is owned by uid {st.st_uid}, not by this user (uid {os.geteuid()})")
-    if stat.S_IMODE(st.st_mode) & 0o077:
-        problems.append(f"its mode {stat.S_IMODE(st.st_mode):04o} lets group or others in (0700 wanted)")
     if problems:
         raise TransientError(
             f"worker cache folder {path} refused: {'; '.join(problems)}; fix it (chown, chmod 700) or point "

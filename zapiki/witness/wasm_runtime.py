@@ -9,8 +9,12 @@ functions (``exceptionHandler(code)``, ``printErrorMessage()``, ``writeBufferMes
 ``getSharedRWMemoryStart``) through which field elements pass, least significant word first.
 
 Compiled modules are cached per ``(engine, sha256 of the wasm)``; each :class:`CircomInstance` gets its own
-store, so instances are cheap and never shared between threads. Imports a module declares that this runtime
-does not know (newer circom versions add logging hooks) are stubbed with no-ops of the right type.
+store, so instances are cheap and never shared between threads. The default engine also keeps what it compiles
+on disk (wasmtime's own code cache, in a private folder: ``$ZAPIKI_WASM_CACHE``, else
+``~/.cache/zapiki/wasmtime``; ``ZAPIKI_WASM_CACHE=off`` turns it off), so a fresh process (a command, a new
+prover) loads a circuit it has seen before in milliseconds instead of compiling it again. Uploaded circuits are
+probed on another engine (:mod:`zapiki.witness.sandbox`), which keeps nothing. Imports a module declares that
+this runtime does not know (newer circom versions add logging hooks) are stubbed with no-ops of the right type.
 
 >>> from pathlib import Path
 >>> inst = CircomInstance(Path("tests/fixtures/groth16/multiplier/circuit.wasm").read_bytes())
@@ -21,16 +25,20 @@ does not know (newer circom versions add logging hooks) are stubbed with no-ops 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import math
+import os
 import threading
 import time
 from collections import OrderedDict
+from pathlib import Path
 
 import numpy as np
 import wasmtime
 
 from zapiki.errors import FormatError, WitnessError
+from zapiki.privatefiles import make_private_dirs, private_dir_problems, user_cache_dir
 
 __all__ = ["CIRCOM_ERRORS", "CircomInstance", "WitnessTimeout", "compile_module", "default_engine"]
 
@@ -73,14 +81,50 @@ _modules: OrderedDict[tuple[int, str], tuple[wasmtime.Engine, wasmtime.Module]] 
 
 
 def default_engine() -> wasmtime.Engine:
-    """The process-wide engine (epoch interruption on, so calculations can be given a time limit)."""
+    """The process-wide engine (epoch interruption on, so calculations can be given a time limit), keeping its
+    compiled code in the disk cache when one can be used (:func:`code_cache_config`)."""
     global _default_engine
     with _engine_lock:
         if _default_engine is None:
             config = wasmtime.Config()
             config.epoch_interruption = True
+            cache = code_cache_config()
+            if cache is not None:
+                try:
+                    config.cache = str(cache)
+                except wasmtime.WasmtimeError as exc:  # a cache that cannot be set up only costs compile time
+                    log.warning("wasm code cache off: %s", exc)
             _default_engine = wasmtime.Engine(config)
         return _default_engine
+
+
+def code_cache_config() -> Path | None:
+    """wasmtime's cache configuration file for this user, naming the private folder compiled circuits are kept
+    in (made 0700; refused, with a warning, when it is not this user's alone), or None when the cache is off
+    (``ZAPIKI_WASM_CACHE=off``) or cannot be used."""
+    setting = os.environ.get("ZAPIKI_WASM_CACHE", "")
+    if setting.lower() in ("0", "off", "no", "false"):
+        return None
+    try:
+        folder = Path(os.path.abspath(Path(setting).expanduser() if setting else user_cache_dir("wasmtime")))
+        make_private_dirs(folder)
+        folder = folder.resolve()
+        problems = private_dir_problems(folder)
+        if problems:
+            log.warning("wasm code cache off: %s refused: %s", folder, "; ".join(problems))
+            return None
+        toml = folder / "config.toml"
+        text = f"[cache]\ndirectory = {json.dumps(str(folder / 'modules'))}\n"
+        if not toml.is_file() or toml.read_text() != text:
+            part = folder / f".config.toml.{os.getpid()}"
+            fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(text)
+            os.replace(part, toml)
+        return toml
+    except (OSError, KeyError, RuntimeError) as exc:  # no home, read-only disk: compile every time instead
+        log.warning("wasm code cache off: %s", exc)
+        return None
 
 
 def _ensure_ticker(engine: wasmtime.Engine) -> None:
