@@ -25,6 +25,7 @@ DOCUMENTED = [
     "zapiki.privatefiles",
     "zapiki.witness.sandbox",
     "zapiki.kernels.msm",
+    "zapiki.lazy",
 ]
 
 

@@ -24,8 +24,9 @@ zapiki.errors.WitnessError: missing input signals: the circuit expects 2 input v
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from zapiki.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from zapiki.witness.calculator import WitnessCalculator, calculate_witness, fnv1a64, normalize_inputs
@@ -41,16 +42,7 @@ _LAZY = {
 }  # fmt: skip
 
 
-def __getattr__(name: str) -> Any:  # noqa: ANN401
-    if name in _LAZY:
-        value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)
 
 
 __all__ = [

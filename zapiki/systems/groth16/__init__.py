@@ -34,7 +34,6 @@ True
 
 from __future__ import annotations
 
-import importlib
 import os
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +41,7 @@ from zapiki.formats import read_r1cs, read_zkey
 from zapiki.formats.binfile import load_bytes
 from zapiki.formats.r1cs import R1CS, R1CSHeader, read_r1cs_header
 from zapiki.formats.zkey import read_zkey_header
+from zapiki.lazy import lazy_exports
 
 from .limits import CircuitLimits, check_circuit_limits
 
@@ -63,16 +63,7 @@ _LAZY = {
 }  # fmt: skip
 
 
-def __getattr__(name: str) -> Any:  # noqa: ANN401
-    if name in _LAZY:
-        value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)
 
 
 def _stage(name: str) -> Any:  # noqa: ANN401
