@@ -28,23 +28,13 @@ from zapiki.kernels.limbs import load, store
 from zapiki.kernels.msm import choose_window, window_cost, windows
 
 
-@njit(cache=True)
-def _mul_chain(a: np.ndarray, b: np.ndarray, n: int, out: np.ndarray) -> None:
-    """n dependent Fr multiplications (latency)."""
+@njit
+def _mul_chain(mul, a: np.ndarray, b: np.ndarray, n: int, out: np.ndarray) -> None:  # noqa: ANN001
+    """n dependent multiplications by `mul` (fr_mul or fq_mul; fq_mul is the unit of the MSM cost model)."""
     x = load(a, 0)
     y = load(b, 0)
     for _ in range(n):
-        x = fr_mul(x, y)
-    store(out, 0, x)
-
-
-@njit(cache=True)
-def _fq_mul_chain(a: np.ndarray, b: np.ndarray, n: int, out: np.ndarray) -> None:
-    """n dependent Fq multiplications (latency): the unit of the MSM cost model."""
-    x = load(a, 0)
-    y = load(b, 0)
-    for _ in range(n):
-        x = fq_mul(x, y)
+        x = mul(x, y)
     store(out, 0, x)
 
 
@@ -134,8 +124,8 @@ def main() -> None:
     b = fr.from_ints([int(rng.integers(1, 2**62)) * 104729])
     out = np.empty((1, 4), np.uint64)
     n_chain = 5_000_000
-    _mul_chain(a, b, 10, out)
-    lat = best_of(lambda: _mul_chain(a, b, n_chain, out), args.repeat) / n_chain
+    _mul_chain(fr_mul, a, b, 10, out)
+    lat = best_of(lambda: _mul_chain(fr_mul, a, b, n_chain, out), args.repeat) / n_chain
     xs = fr.from_ints([int(v) for v in rng.integers(1, 2**62, 1 << 16)])
     ys = xs[::-1].copy()
     thr = best_of(lambda: fr.mul(xs, ys), args.repeat) / xs.shape[0]
@@ -151,8 +141,8 @@ def main() -> None:
     report("Fr mul, vectorised 2^16", thr, t_py, "per element, incl. array overhead")
 
     fa, fb = g1.generator()[0, 0].reshape(1, 4).copy(), g1.generator()[0, 1].reshape(1, 4).copy()
-    _fq_mul_chain(fa, fb, 10, out)
-    fq_lat = best_of(lambda: _fq_mul_chain(fa, fb, n_chain, out), args.repeat) / n_chain
+    _mul_chain(fq_mul, fa, fb, 10, out)
+    fq_lat = best_of(lambda: _mul_chain(fq_mul, fa, fb, n_chain, out), args.repeat) / n_chain
     report("Fq mul, dependent chain", fq_lat, None, "the unit of the MSM cost model below")
 
     # -- G1 MSM ---------------------------------------------------------------------------------------------
