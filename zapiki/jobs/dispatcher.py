@@ -47,6 +47,10 @@ GRACE_S = 30.0
 ResourceResolver = Callable[[list[ClaimedJob]], dict[str, tuple[str, Callable[[], bytes]]]]
 
 
+#: Seconds the dispatcher waits to fetch a finished attempt's result before treating it as lost.
+RESULT_FETCH_S = 10.0
+
+
 @dataclass
 class _Attempt:
     future: Future
@@ -419,7 +423,19 @@ class Dispatcher:
             self.inflight.pop(token, None)
             return
         if future.status == "finished":
-            out = future.result()
+            try:
+                out = future.result(timeout=RESULT_FETCH_S)
+            except Exception as exc:  # noqa: BLE001 - the result went with its worker or the scheduler
+                # Finished but unreadable (a scheduler killed before the result was fetched, a worker gone):
+                # nothing was stored, so the jobs run again (charged, as a run lost with a dead worker).
+                # Without this the attempt stayed tracked, its jobs processing until their timeout.
+                log.warning(
+                    "attempt %s finished but its result could not be fetched: %r; its jobs run again", token, exc
+                )
+                self._fail(token, None, "transient", f"result lost: {type(exc).__name__}: {exc}")
+                self.inflight.pop(token, None)
+                future.release()
+                return
             if not attempt.starts:  # the result overtook the start event (fast batches): count the run now
                 at = datetime.fromtimestamp(float(out.get("started", time.time())), UTC)
                 self.repo.record_run(token, str(out.get("worker")), at, attempt.timeout_s, GRACE_S, rerun=False)
