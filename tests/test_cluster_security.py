@@ -14,7 +14,6 @@ import subprocess
 import sys
 import threading
 import time
-import traceback
 
 import httpx
 import pytest
@@ -33,25 +32,58 @@ def _client(address: str, security=None, timeout: float = 30):
     return Client(address, security=security, timeout=timeout)
 
 
-def _refused(address: str, security=None, errors: tuple[type[BaseException], ...] = (OSError,)) -> str:
-    """Try to connect to `address`; the connection must fail with one of `errors` (Dask's CommClosedError and
-    TimeoutError are OSErrors), within REFUSED_WITHIN_S. Returns the error."""
-    t0 = time.monotonic()
+# Each client is its own process: what earlier tests left in this one (Dask's shared event loop, a default
+# client) once made a connection here wait minutes in CI, past every timeout given to it.
+CONNECT = """
+import json, os, sys, time, traceback
+from distributed import Client
+from zapiki.cluster_security import security_from
+address, certs = sys.argv[1], sys.argv[2]
+t0 = time.monotonic()
+try:
+    client = Client(address, security=security_from(certs) if certs else None, timeout=5)
+    out = {"admitted": client.scheduler_info()["address"]}
+except BaseException as exc:
+    where = traceback.extract_tb(exc.__traceback__)[-1].filename
+    out = {"refused": repr(exc)[:400], "where": where, "oserror": isinstance(exc, OSError),
+           "typeerror": isinstance(exc, TypeError), "assertion": isinstance(exc, AssertionError)}
+out["seconds"] = time.monotonic() - t0
+print("RESULT " + json.dumps(out), flush=True)
+os._exit(0)  # no polite close: only the connection is under test
+"""
+
+
+def _connect(address: str, certs=None) -> dict:
+    """Connect a Dask client (with the cluster certificates in `certs`, or none) from a fresh process."""
+    cmd = [sys.executable, "-c", CONNECT, address, str(certs or "")]
     try:
-        _client(address, security, timeout=5).close()
-    except errors as exc:
-        failure: BaseException = exc
-    except AssertionError as exc:
-        # Dask's client checks the scheduler's first message with bare asserts; bytes that are no Dask message
-        # (a TLS alert read as plain tcp) can trip them. Still a refusal, but only when raised inside Dask.
-        where = traceback.extract_tb(exc.__traceback__)[-1].filename
-        assert f"{os.sep}distributed{os.sep}" in where, f"connecting to {address} failed in {where}: {exc!r}"
-        failure = exc
-    else:
-        pytest.fail(f"{address} admitted a client it should refuse (security={security})")
-    elapsed = time.monotonic() - t0
-    assert elapsed < REFUSED_WITHIN_S, f"refusal of {address} took {elapsed:.1f} s"
-    return repr(failure)
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=REFUSED_WITHIN_S + 60, env=ENV)
+        stdout, stderr = done.stdout, done.stderr
+    except subprocess.TimeoutExpired as exc:
+        pytest.fail(f"a client of {address} neither connected nor gave up: {exc.stdout}{exc.stderr}")
+    line = next((x for x in stdout.splitlines() if x.startswith("RESULT ")), None)
+    assert line, f"the client of {address} reported nothing:\n{stdout}\n{stderr}"
+    return json.loads(line.removeprefix("RESULT "))
+
+
+def _admitted(address: str, certs) -> None:
+    out = _connect(address, certs)
+    assert out.get("admitted", "").startswith("tls://"), (
+        f"{address} refused a client with the cluster's certificate: {out}"
+    )
+
+
+def _refused(address: str, certs=None, expect: str = "oserror") -> str:
+    """The connection must fail within REFUSED_WITHIN_S: with an OSError (Dask's CommClosedError and TimeoutError
+    are OSErrors), or with `expect="typeerror"` a TypeError. Returns the error."""
+    out = _connect(address, certs)
+    assert "refused" in out, f"{address} admitted a client it should refuse (certificates: {certs}): {out}"
+    # Dask's client checks the scheduler's first message with bare asserts; bytes that are no Dask message (a TLS
+    # alert read as plain tcp) can trip them. Still a refusal, but only when raised inside Dask.
+    inside_dask = out["assertion"] and f"{os.sep}distributed{os.sep}" in out["where"]
+    assert out[expect] or (expect == "oserror" and inside_dask), f"connecting to {address} failed otherwise: {out}"
+    assert out["seconds"] < REFUSED_WITHIN_S, f"refusal of {address} took {out['seconds']:.1f} s"
+    return out["refused"]
 
 
 def _key_from(banner: str) -> str:
@@ -151,16 +183,14 @@ def test_the_tls_scheduler_refuses_plain_tcp_other_cas_and_clients_without_a_cer
     try:
         assert all(p.is_file() for p in all_files(certs)), "make run-scheduler made no certificates"
         port = int(address.rsplit(":", 1)[1])
-        with _client(address, security_from(certs)) as admitted:  # the positive control
-            assert admitted.scheduler_info()["address"].startswith("tls://")
+        _admitted(address, certs)  # the positive control
         # Host names are not checked (the certificates name roles): any name or address of the host will do.
-        with _client(address.replace("127.0.0.1", "localhost"), security_from(certs)) as admitted:
-            assert admitted.scheduler_info()["address"].startswith("tls://")
+        _admitted(address.replace("127.0.0.1", "localhost"), certs)
 
         _refused(f"tcp://127.0.0.1:{port}")
-        _refused(address, errors=(TypeError,))  # tls:// with no credentials: Dask refuses to try without a context
+        _refused(address, expect="typeerror")  # tls:// with no credentials: Dask refuses to try without a context
         make_certificates(tmp_path / "other")
-        _refused(address, security_from(tmp_path / "other"))
+        _refused(address, tmp_path / "other")
         # A TLS client that trusts the cluster's CA but shows another CA's certificate, or none: the handshake or
         # the first read fails (an alert or the end of the stream); a scheduler that accepted it would wait for a
         # message, and the read would time out instead. (At the socket, not through Dask's Client: with TLS 1.3
@@ -183,8 +213,7 @@ def test_the_tls_scheduler_refuses_plain_tcp_other_cas_and_clients_without_a_cer
             elapsed = time.monotonic() - t0
             assert elapsed < REFUSED_WITHIN_S, f"refusing a client showing {shown} took {elapsed:.1f} s"
 
-        with _client(address, security_from(certs)) as admitted:  # still up: the refusals were refusals
-            assert admitted.scheduler_info()["address"].startswith("tls://")
+        _admitted(address, certs)  # still up: the refusals were refusals
         # The scheduler's side of it: each refusal is its own, in its log.
         reasons = {
             "plain tcp": "WRONG_VERSION_NUMBER",
@@ -294,7 +323,7 @@ def test_serve_runs_its_own_cluster_over_tls_with_temporary_credentials(tmp_path
         address = _scheduler_from(banner)
         assert address.startswith("tls://127.0.0.1:"), banner
         _refused(address.replace("tls://", "tcp://"))
-        _refused(address, errors=(TypeError,))
+        _refused(address, expect="typeerror")
         key = _key_from(banner)
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"X-API-Key": key}, timeout=30) as http:
             posted = http.post(
