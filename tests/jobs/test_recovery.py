@@ -134,7 +134,14 @@ DISPATCHER = textwrap.dedent(
         svc.submit_many(user, "commitment", [f"early {i}" for i in range(50)], {})
         while svc.proofs.count_jobs() != {"completed": 50}:
             time.sleep(0.02)
-        svc.submit_many(user, "diagnostic", [{"sleep_s": 1.5, "value": i} for i in range(2)], {"priority": "high"})
+        long = [{"sleep_s": 3.0, "value": i} for i in range(2)]
+        held = [job for _, job in svc.submit_many(user, "diagnostic", long, {"priority": "high"})]
+        # both long jobs running before the rest is written: Dask may first queue both on one worker (stealing
+        # moves one soon), and a free worker would then run every later batch before the crash
+        def both_running():
+            return all(j["status"] == "processing" and j["worker"] for j in map(svc.proofs.get_job, held))
+        while not both_running():
+            time.sleep(0.02)
         svc.submit_many(user, "commitment", [f"late {i}" for i in range(100)], {})
     print("submitted", flush=True)
     time.sleep(3600)
