@@ -86,14 +86,20 @@ _CACHE_LOCK = threading.Lock()
 CACHE_SIZE = 4
 
 
+def file_stamp(path: str | os.PathLike[str]) -> tuple[str, int, int, int]:
+    """What tells a file unchanged since it was last read (path, mtime, size, inode); OSError when it is not
+    there. A rewritten or replaced file gets a new stamp."""
+    st = os.stat(path)
+    return (os.path.abspath(path), st.st_mtime_ns, st.st_size, st.st_ino)
+
+
 def load_proving_key(source: str | Path | bytes | bytearray | memoryview) -> ProvingKey:
     """The parsed key for a ``.zkey`` path or its bytes, parsed once per process (cache keyed by sha256; a path
     whose size, mtime and inode are unchanged is not even read again)."""
     stamp = None
     if isinstance(source, str | Path):
         try:
-            st = os.stat(source)
-            stamp = (os.path.abspath(source), st.st_mtime_ns, st.st_size, st.st_ino)
+            stamp = file_stamp(source)
             with _CACHE_LOCK:  # a file seen before, unchanged: no need to read and hash it again
                 digest = _STAMPS.get(stamp)
                 hit = _CACHE.get(digest) if digest else None

@@ -8,10 +8,9 @@ sha256 and parsed proving keys per zkey sha256, so a long-lived prover process p
 from __future__ import annotations
 
 import hashlib
-import os
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -30,7 +29,7 @@ __all__ = ["Groth16System", "configure_caches", "witness_calculator"]
 
 _CALCS: OrderedDict[str, WitnessCalculator] = OrderedDict()  # LRU, by wasm sha256
 _VKEYS: OrderedDict[str, dict] = OrderedDict()
-_R1CS: OrderedDict[tuple, R1CS] = OrderedDict()  # LRU, by (path, mtime, size, inode): as many as proving keys
+_R1CS: OrderedDict[tuple, R1CS] = OrderedDict()  # LRU, by keys.file_stamp: as many as proving keys
 _LOCK = threading.Lock()
 #: Witness calculators (compiled wasm modules) kept per process; `configure_caches` changes it.
 CALCULATORS = 8
@@ -60,7 +59,7 @@ def configure_caches(calculators: int | None = None, proving_keys: int | None = 
                 _R1CS.popitem(last=False)
 
 
-def _remember(cache: OrderedDict, key: str, value: Any, size: int) -> None:  # noqa: ANN401
+def _remember(cache: OrderedDict, key: Hashable, value: Any, size: int) -> None:  # noqa: ANN401
     with _LOCK:
         cache[key] = value
         cache.move_to_end(key)
@@ -99,10 +98,9 @@ def r1cs_of(path: str | Path) -> R1CS:
     from . import keys
 
     try:
-        st = os.stat(path)
+        stamp = keys.file_stamp(path)
     except OSError as exc:
         raise FormatError(f"cannot read r1cs {str(path)!r}: {exc.strerror or exc}") from exc
-    stamp = (os.path.abspath(path), st.st_mtime_ns, st.st_size, st.st_ino)
     with _LOCK:
         r1cs = _R1CS.get(stamp)
     if r1cs is None:
