@@ -27,6 +27,14 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
 
+# snarkjs 0.7.6, the reference toolchain of the interop tests, in the project's own folder (no root needed)
+SNARKJS := .ci/node/node_modules/.bin/snarkjs
+$(SNARKJS):
+	@if command -v npm >/dev/null 2>&1; then \
+		npm install --silent --no-audit --no-fund --prefix .ci/node snarkjs@0.7.6 \
+			|| echo "npm install snarkjs failed: the snarkjs interop tests will be skipped"; \
+	else echo "npm not found: the snarkjs interop tests will be skipped (apt-get install nodejs npm)"; fi
+
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
@@ -50,7 +58,7 @@ run-worker: install
 	DASK_CONFIG=$(CURDIR)/scheduler_config.yaml exec $(BIN)/zapiki worker $(SCHEDULER) $(WORKER_TLS)
 
 ## test: lint, then the whole suite
-test: install-test
+test: install-test $(SNARKJS)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -p no:cacheprovider
 

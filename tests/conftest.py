@@ -24,13 +24,40 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 BACKENDS = ["sqlite", "postgresql"]
 
 
+_THROWAWAY: list[Any] = []  # (server, folder) of the PostgreSQL server this run started, if it started one
+
+
+def _postgres_server_url() -> str:
+    """ZAPIKI_TEST_POSTGRES_URL; else, where Debian's PostgreSQL server binaries are installed, a throwaway server
+    of this run's own (initdb in a temporary folder, stopped when the run ends); else ''."""
+    global POSTGRES_URL
+    if POSTGRES_URL or _THROWAWAY:
+        return POSTGRES_URL
+    import glob
+    import tempfile
+
+    if not glob.glob("/usr/lib/postgresql/*/bin/initdb"):
+        return ""
+    from zapiki.chaos.processes import PrivatePostgres
+
+    folder = Path(tempfile.mkdtemp(prefix="zapiki-test-pg-"))
+    server = PrivatePostgres(folder / "pg", free_port())
+    server.start()
+    _THROWAWAY.append((server, folder))
+    POSTGRES_URL = os.environ["ZAPIKI_TEST_POSTGRES_URL"] = server.url
+    return POSTGRES_URL
+
+
 def _postgres_database() -> Iterator[str]:
     import sqlalchemy as sa
 
-    if not POSTGRES_URL:
+    if not _postgres_server_url():
         if IN_CI:
             pytest.fail("ZAPIKI_TEST_POSTGRES_URL is not set: CI must run the suite against PostgreSQL")
-        pytest.skip("no PostgreSQL server configured (set ZAPIKI_TEST_POSTGRES_URL)")
+        pytest.skip(
+            "no PostgreSQL: `apt-get install postgresql` (the suite then starts a server of its own) "
+            "or set ZAPIKI_TEST_POSTGRES_URL"
+        )
     admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     name = f"zt_{uuid.uuid4().hex[:12]}"
     with admin.connect() as conn:
@@ -153,7 +180,14 @@ def until() -> Callable[..., Any]:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """In CI a skipped test is a failure: what a test needs must be installed, not skipped."""
+    """In CI a skipped test is a failure: what a test needs must be installed, not skipped. A throwaway
+    PostgreSQL server this run started is stopped."""
+    for server, folder in _THROWAWAY:
+        try:
+            server.stop()
+        except Exception as exc:  # noqa: BLE001 - report, and still remove its folder
+            print(f"could not stop the throwaway PostgreSQL server: {exc}")
+        shutil.rmtree(folder, ignore_errors=True)
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     skipped = len(reporter.stats.get("skipped", [])) if reporter else 0
     if IN_CI and skipped and exitstatus == 0:
@@ -181,7 +215,19 @@ def compiled_kernels() -> None:
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    """The fault tests' figures (jobs submitted, completed, failed, lost, completed twice, runs, recovery)."""
+    """What was skipped, one line per reason with the command that brings what was missing; and the fault
+    tests' figures (jobs submitted, completed, failed, lost, completed twice, runs, recovery)."""
+    from collections import Counter
+
+    reasons: Counter[str] = Counter()
+    for report in terminalreporter.stats.get("skipped", []):
+        longrepr = report.longrepr
+        reason = longrepr[2] if isinstance(longrepr, tuple) and len(longrepr) == 3 else str(longrepr)
+        reasons[reason.removeprefix("Skipped: ")] += 1
+    if reasons:
+        terminalreporter.section("skipped, and how to run them")
+        for reason, n in reasons.most_common():
+            terminalreporter.write_line(f"{n} skipped: {reason}")
     try:
         from realprocs import REPORTED
     except ImportError:
@@ -190,3 +236,9 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         terminalreporter.section("fault figures")
         for item in REPORTED:
             terminalreporter.write_line(item.line())
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A URL of an empty PostgreSQL database (for what only PostgreSQL has, such as the soak's audit trail)."""
+    yield from _postgres_database()

@@ -25,20 +25,22 @@ ROOT = Path(__file__).resolve().parent.parent
 class Cluster:
     """A scheduler and the workers a test starts, each logging to its own file."""
 
-    def __init__(self, tmp_path, port: int) -> None:
+    def __init__(self, tmp_path, port: int, scheduler_env: dict[str, str] | None = None) -> None:
         self.tmp_path = tmp_path
         self.address = f"tcp://127.0.0.1:{port}"
         self.procs: list[subprocess.Popen] = []
         self.scheduler = self._start(
-            [*SCHEDULER, "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"], "scheduler"
+            [*SCHEDULER, "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+            "scheduler",
+            env={**ENV, **(scheduler_env or {})},
         )
         from distributed import Client
 
         self.client = Client(self.address, timeout=60)
 
-    def _start(self, cmd: list[str], name: str, **kwargs) -> subprocess.Popen:
+    def _start(self, cmd: list[str], name: str, env: dict[str, str] | None = None, **kwargs) -> subprocess.Popen:
         log = open(self.tmp_path / f"{name}.log", "wb")
-        proc = subprocess.Popen(cmd, env=ENV, stdout=log, stderr=subprocess.STDOUT, **kwargs)
+        proc = subprocess.Popen(cmd, env=ENV if env is None else env, stdout=log, stderr=subprocess.STDOUT, **kwargs)
         proc.log_path = self.tmp_path / f"{name}.log"
         self.procs.append(proc)
         return proc

@@ -39,6 +39,10 @@ def test_a_new_scheduler_on_the_same_address_takes_over_and_every_job_runs(db_ur
     report = figures(svc.engine, ids, f"scheduler SIGKILL + new one [{svc.engine.dialect.name}]", time.monotonic() - t0)
     assert report["lost"] == 0 and report["completed_twice"] == 0 and report["audited"] == report["completed"]
     assert report["completed"] == len(ids)
+    # the runs the dead scheduler took with it were our crash, not the jobs': nothing is charged
+    jobs = [svc.proofs.get_job(i) for i in ids]
+    assert all(j["retry_count"] == 0 for j in jobs), [j for j in jobs if j["retry_count"]]
+    assert all(a["outcome"] in ("completed", "interrupted") for i in ids for a in svc.jobs.attempts(i))
     # the service is connected to the new scheduler and keeps working
     later = _batch(svc, 2, 0)
     until(lambda: _all_final(svc, later), timeout=60)

@@ -7,7 +7,7 @@ import random
 import signal
 import time
 
-from realprocs import figures
+from realprocs import Cluster, figures
 
 MAX_RETRIES = 3
 
@@ -69,3 +69,38 @@ def test_a_job_that_never_ends_is_stopped_at_its_timeout_and_its_slot_is_free_at
         assert time.monotonic() - started < stopped + 5, "the worker's slot was not free at once"
         time.sleep(0.05)
     figures(svc.engine, [hung, after], "a job that hangs forever (timeout 3 s)", stopped)
+
+
+def test_an_attempt_queued_on_a_worker_that_dies_before_running_it_costs_nothing(
+    db_url, tmp_path, free_port, audited, until
+):
+    """The exact interleaving behind a retry charged for a run that never happened: attempt B waits on a
+    one-thread worker behind attempt A; the worker dies; Dask (allowed-failures 0 here, 3 by default, reached
+    after as many deaths) gives up on both with KilledWorker. A ran and is charged; B never ran and is not: it
+    runs later as its job's first and only run, even with no retry to spare."""
+    procs = Cluster(tmp_path, free_port(), scheduler_env={"DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "0"})
+    try:
+        w1 = procs.worker("w1", nanny=False)
+        svc = audited(db_url, procs.client)
+        no_retry = {"max_retries": 0}
+        running = svc.create_proof(svc.default_user_id, "diagnostic", {"sleep_s": 10_000}, no_retry)["job_id"]
+        until(lambda: svc.proofs.get_job(running)["runs"] == 1, timeout=60)
+        queued = svc.create_proof(svc.default_user_id, "diagnostic", {"value": "queued"}, no_retry)["job_id"]
+        address = procs.address_of("w1")
+        # the order is forced: both attempts are on w1, the second waiting behind the first, which never ends
+        until(lambda: len(procs.client.processing().get(address, ())) == 2, timeout=60)
+        assert svc.proofs.get_job(queued)["runs"] == 0
+        w1.send_signal(signal.SIGKILL)
+        w1.wait()
+        procs.worker("w2", nanny=False)
+        until(lambda: svc.proofs.get_job(queued)["status"] in ("completed", "failed"), timeout=60)
+        job = svc.proofs.get_job(queued)
+        assert (job["status"], job["runs"], job["retry_count"]) == ("completed", 1, 0), job
+        assert [a["outcome"] for a in svc.jobs.attempts(queued)] == ["completed"]
+        until(lambda: svc.proofs.get_job(running)["status"] == "failed", timeout=30)
+        job = svc.proofs.get_job(running)
+        # its one run ended with its worker: charged, and with no retry left the job failed
+        assert (job["runs"], job["retry_count"]) == (1, 0), job
+        assert "KilledWorker" in job["error_message"], job
+    finally:
+        procs.close()

@@ -41,8 +41,35 @@ def test_a_finished_attempt_whose_result_cannot_be_read_runs_its_job_again(sqlit
 
     assert token not in dispatcher.inflight
     job = store.proofs.get_job(job_id)
-    assert job["status"] in ("pending", "retrying") and job["retry_count"] == 1, job
+    # it ran (its start was never announced, but the task finished): that run is counted, then charged
+    assert job["status"] in ("pending", "retrying") and (job["runs"], job["retry_count"]) == (1, 1), job
     assert "result lost" in (job["error_message"] or ""), job
     # and a running service then completes it
     runner = make_service(sqlite_url)
     until(lambda: runner.proofs.get_job(job_id)["status"] == "completed", timeout=120)
+
+
+def _done() -> str:
+    return "done"
+
+
+def test_an_attempt_the_cluster_dropped_after_it_started_runs_again_uncharged(sqlite_url, cluster, make_service):
+    """The scheduler went away under a running attempt (Dask cancels every future of a client that lost its
+    scheduler): our crash, not the job's. Its run is closed as 'interrupted' and the job waits again, uncharged."""
+    store = make_service(sqlite_url, client=None)
+    job_id = store.create_proof(store.default_user_id, "diagnostic", {"value": 1}, {"max_retries": 0})["job_id"]
+    dispatcher = Dispatcher(store.settings, store.sessions, cluster, store.secrets)  # not started: driven here
+    token = str(uuid.uuid4())
+    dispatcher.repo.claim("normal", token, dispatcher.id, store.settings.lease_s, frozenset(), 1)
+    future = cluster.submit(_done, pure=False)
+    future.result(timeout=60)
+    dispatcher.inflight[token] = _Attempt(future, [job_id], 60.0)
+    dispatcher._handle_start({"token": token, "worker": "tcp://w", "at": 0})  # the run was announced
+    future.cancel()  # what the client does to every future when its scheduler is gone
+    assert future.status == "cancelled"
+
+    dispatcher._handle_done(token, future)
+
+    job = store.proofs.get_job(job_id)
+    assert (job["status"], job["runs"], job["retry_count"]) == ("pending", 1, 0), job
+    assert [a["outcome"] for a in store.jobs.attempts(job_id)] == ["interrupted"]

@@ -7,6 +7,10 @@ Dask cluster, and writes every outcome back. The database is the only source of 
 - Attempts: every dispatch gets a fresh attempt token (also the task's key). Workers announce each run on the
   `zapiki-start` topic; a second run under one token is a Dask re-run after a worker died and is charged to
   the job's retry budget. Results are written only while the job still holds that token.
+- Charges: a retry is charged for a run the job had that ended without a result: it failed, or its worker died
+  under it (the job may be what killed it). Nothing is charged for what never ran (an attempt queued on a worker
+  that died, or handed back by a draining worker) nor for a run our side cut short (the scheduler went away, the
+  dispatcher stopped or lost its lease): those jobs go back to pending, their runs closed as 'interrupted'.
 - Leases: the dispatcher renews a lease on its running jobs; jobs whose lease expired (their dispatcher died)
   return to pending and are dispatched again. On a clean stop, running jobs go back to pending at once.
 - Timeouts: isolated jobs are killed on the worker at their deadline; a watchdog here fails any attempt that
@@ -23,12 +27,12 @@ import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import CancelledError
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from distributed import Client, Future
-from sqlalchemy import update
+from distributed import Client, Future, KilledWorker
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -37,8 +41,8 @@ from zapiki.config import Settings
 from zapiki.jobs.drain import HANDBACK_TOPIC, DrainBeforeRetire, attempt_key
 from zapiki.jobs.picker import pick_queue
 from zapiki.jobs.worker import START_TOPIC, ZapikiWorkerPlugin, pack_specs, run_attempt, secrets_id
-from zapiki.store.jobs import PENDING, PROCESSING, ClaimedJob, JobRepository
-from zapiki.store.models import Job, utcnow
+from zapiki.store.jobs import ClaimedJob, JobRepository
+from zapiki.store.models import utcnow
 
 log = logging.getLogger("zapiki.dispatcher")
 GRACE_S = 30.0
@@ -194,14 +198,8 @@ class Dispatcher:
                 log.debug("could not cancel an attempt: %s", exc)
         self.inflight.clear()
         if release:
-            now = utcnow()
             try:
-                with self.sessions.begin() as s:
-                    s.execute(
-                        update(Job)
-                        .where(Job.dispatcher_id == self.id, Job.status == PROCESSING)
-                        .values(status=PENDING, attempt_token=None, dispatcher_id=None, worker=None, updated_at=now)
-                    )
+                self.repo.release_held(self.id)
             except SQLAlchemyError as exc:
                 log.warning("could not release running jobs (their leases will expire): %s", exc)
 
@@ -403,6 +401,24 @@ class Dispatcher:
                 attempt.future.cancel()
                 self.inflight.pop(token, None)
 
+    def _dropped(self, token: str, attempt: _Attempt) -> None:
+        """The cluster dropped the attempt's task (the scheduler went away, and its workers with it): our crash,
+        not the jobs', so they go back to pending uncharged; a run in progress ends as 'interrupted'."""
+        if attempt.starts:
+            log.warning("attempt %s was dropped by the cluster after it started; its jobs run again", token)
+            self.repo.release_attempt(token, outcome="interrupted")
+        else:
+            self.repo.release_attempt(token)
+
+    def _count_unannounced_run(self, token: str, attempt: _Attempt, why: str) -> None:
+        """Count the run of an attempt that ended on a worker (its task finished or raised) although its start
+        was never announced, so that the charge that follows is for a run the job had."""
+        if attempt.starts:
+            return
+        log.warning("attempt %s ran without announcing its start (%s): counting that run", token, why)
+        self.repo.record_run(token, "unknown", utcnow(), attempt.timeout_s, GRACE_S, rerun=False)
+        attempt.starts = 1
+
     def _handle_handback(self, msg: dict[str, Any]) -> None:
         """A draining worker holds attempts it will never start: their jobs go back to pending, uncharged, and
         the next free slot anywhere takes them (the worker starts nothing once it drains, so no run is lost)."""
@@ -425,13 +441,19 @@ class Dispatcher:
         if future.status == "finished":
             try:
                 out = future.result(timeout=RESULT_FETCH_S)
-            except Exception as exc:  # noqa: BLE001 - the result went with its worker or the scheduler
-                # Finished but unreadable (a scheduler killed before the result was fetched, a worker gone):
-                # nothing was stored, so the jobs run again (charged, as a run lost with a dead worker).
-                # Without this the attempt stayed tracked, its jobs processing until their timeout.
+            except CancelledError:  # the scheduler went away between the finish and the read
+                self._dropped(token, attempt)
+                self.inflight.pop(token, None)
+                future.release()
+                return
+            except Exception as exc:  # noqa: BLE001 - the result went with its worker, or cannot be read here
+                # Finished but unreadable (a worker gone with it, a result that does not unpickle here): nothing
+                # was stored, so the jobs run again (charged, as a run lost with a dead worker). Without this the
+                # attempt stayed tracked, its jobs processing until their timeout.
                 log.warning(
                     "attempt %s finished but its result could not be fetched: %r; its jobs run again", token, exc
                 )
+                self._count_unannounced_run(token, attempt, "the result could not be fetched")
                 self._fail(token, None, "transient", f"result lost: {type(exc).__name__}: {exc}")
                 self.inflight.pop(token, None)
                 future.release()
@@ -448,17 +470,23 @@ class Dispatcher:
             missing = set(attempt.job_ids) - {r["job_id"] for r in results}
             for job_id in missing:
                 self._fail(token, job_id, "transient", "no result returned")
-        elif future.status == "cancelled" and not attempt.starts:
-            # lost by the cluster before it ran (the scheduler went away): back to pending, uncharged
-            self.repo.release_attempt(token)
         elif future.status == "cancelled":
-            self._fail(token, None, "transient", "task cancelled by the cluster")
+            self._dropped(token, attempt)
         else:
             try:
                 exc = future.exception(timeout=5)
                 message = f"{type(exc).__name__}: {exc}"
             except Exception as err:
-                message = f"task failed: {err}"
-            self._fail(token, None, "transient", message)
+                exc, message = None, f"task failed: {err}"
+            if isinstance(exc, KilledWorker) and not attempt.starts:
+                # Dask gave up after the workers it was queued on died, but none of them ever started it (a
+                # task waiting behind another on a worker counts as 'suspicious' when that worker dies): no
+                # run happened, so nothing is charged and the jobs go back to pending.
+                log.warning("attempt %s: every worker it was queued on died before running it; released", token)
+                self.repo.release_attempt(token)
+            else:
+                if not attempt.starts:  # it raised on a worker: a run, though it was never announced
+                    self._count_unannounced_run(token, attempt, "the task failed")
+                self._fail(token, None, "transient", message)
         self.inflight.pop(token, None)
         future.release()

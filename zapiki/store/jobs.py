@@ -247,30 +247,38 @@ class JobRepository:
             )
 
     def reclaim_expired(self) -> int:
-        """processing -> pending for jobs whose dispatcher stopped renewing its lease (it died)."""
+        """processing -> pending for jobs whose dispatcher stopped renewing its lease (it died); their runs in
+        progress end as 'interrupted', uncharged."""
+        return self._back_to_pending(Job.lease_until < utcnow(), outcome="interrupted")
+
+    def release_held(self, dispatcher_id: str) -> int:
+        """processing -> pending for every job `dispatcher_id` holds (it stops cleanly); uncharged, their runs in
+        progress end as 'interrupted'."""
+        return self._back_to_pending(Job.dispatcher_id == dispatcher_id, outcome="interrupted")
+
+    def release_attempt(self, token: str, outcome: str = "released") -> int:
+        """processing -> pending for the jobs of attempt `token`, uncharged: it never started (a draining worker
+        handed it back, or the cluster lost it before it ran: 'released'), or the cluster, not the job, ended its
+        run (the scheduler went away: 'interrupted')."""
+        return self._back_to_pending(Job.attempt_token == token, outcome=outcome)
+
+    def _back_to_pending(self, where: ColumnElement[bool], outcome: str) -> int:
+        """The one 'back to pending, uncharged' transition for processing jobs matching `where`: the attempt is
+        dropped (a late result of it changes nothing) and its open runs are closed with `outcome`."""
         now = utcnow()
         with self.sessions.begin() as s:
             rows = s.execute(
                 update(Job)
-                .where(Job.status == PROCESSING, Job.lease_until < now)
-                .values(status=PENDING, attempt_token=None, dispatcher_id=None, worker=None, updated_at=now)
-            )
-            return rows.rowcount or 0
-
-    def release_attempt(self, token: str) -> int:
-        """processing -> pending for the jobs of an attempt that never started (a draining worker handed it
-        back, or the cluster lost it before it ran): no run and no retry is counted."""
-        now = utcnow()
-        with self.sessions.begin() as s:
-            res = s.execute(
-                update(Job)
-                .where(Job.attempt_token == token, Job.status == PROCESSING)
+                .where(Job.status == PROCESSING, where)
                 .values(
                     status=PENDING, attempt_token=None, dispatcher_id=None, worker=None, started_at=None, updated_at=now
                 )
-            )
-            _close_attempts(s, now, "released", None, JobAttempt.token == token)
-            return res.rowcount or 0
+                .returning(Job.id)
+            ).all()
+            ids = [r[0] for r in rows]
+            for start in range(0, len(ids), 500):
+                _close_attempts(s, now, outcome, None, JobAttempt.job_id.in_(ids[start : start + 500]))
+            return len(ids)
 
     def held_tokens(self, dispatcher_id: str) -> set[str]:
         """Attempt tokens of the jobs `dispatcher_id` holds as processing."""

@@ -1,0 +1,5 @@
+import sys
+
+from zapiki.chaos.soak import main
+
+sys.exit(main())
