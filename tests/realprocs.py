@@ -215,27 +215,9 @@ def wait_for_log(proc: subprocess.Popen, text: str, timeout: float) -> str:
 def kill_tree(proc: subprocess.Popen, term_timeout: float = 0.0) -> None:
     """End `proc` and every process under it (also those in sessions of their own, such as the worker under
     `zapiki worker`): SIGTERM first and up to `term_timeout` s to exit, then SIGKILL."""
-    import signal
+    from zapiki.chaos.processes import end
 
-    import psutil
-
-    try:
-        family = [psutil.Process(proc.pid), *psutil.Process(proc.pid).children(recursive=True)]
-    except psutil.NoSuchProcess:
-        family = []
-    if term_timeout and proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=term_timeout)
-        except subprocess.TimeoutExpired:
-            pass
-    for p in family:
-        try:
-            p.kill()
-        except psutil.NoSuchProcess:
-            pass
-    psutil.wait_procs(family, timeout=10)
-    proc.wait(timeout=10)
+    end(proc, term_timeout)
 
 
 def make_run_scheduler(tmp_path, certs: Path, port: int) -> tuple[subprocess.Popen, str]:

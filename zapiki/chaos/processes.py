@@ -42,14 +42,15 @@ def spawn(
 
 
 def end(proc: subprocess.Popen | None, term_timeout: float = 10.0) -> None:
-    """SIGTERM `proc` and everything under it, then SIGKILL what is left after `term_timeout` seconds."""
+    """End `proc` and every process under it (also those in sessions of their own, such as the worker under
+    `zapiki worker`): SIGTERM first and up to `term_timeout` s to exit (0: no SIGTERM), then SIGKILL."""
     if proc is None:
         return
     try:
         family = [psutil.Process(proc.pid), *psutil.Process(proc.pid).children(recursive=True)]
     except psutil.NoSuchProcess:
         family = []
-    if proc.poll() is None:
+    if term_timeout and proc.poll() is None:
         proc.send_signal(signal.SIGTERM)
         try:
             proc.wait(timeout=term_timeout)

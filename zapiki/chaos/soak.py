@@ -131,7 +131,7 @@ class Soak:
         svc = ZapikiService.open(self.pg.url, dispatch=False)
         try:
             audit.install(svc.engine)
-            for name, tier in USERS:
+            for name, tier in (*USERS, ("probe", "enterprise")):
                 info, key = svc.keys.create_key(f"{name}@soak.example", tier=tier)
                 self.keys[name], self.user_ids[name] = key, info["user_id"]
         finally:
@@ -230,11 +230,13 @@ class Soak:
         raise ValueError(action)
 
     def probe(self, timeout: float = 300.0) -> float | None:
-        """Seconds until a new job is acknowledged and completed (None: not within `timeout`)."""
+        """Seconds until a new job is acknowledged and completed (None: not within `timeout`). The probe is a
+        third user's high-priority job, so it measures the service coming back, not the load's backlog."""
         t0 = time.monotonic()
-        body = {"proof_system": "commitment", "data": {"type": "string", "value": "probe"}, "options": {"async": True}}
+        options = {"async": True, "priority": "high"}
+        body = {"proof_system": "commitment", "data": {"type": "string", "value": "probe"}, "options": options}
         job_id = None
-        with self._http("alice") as client:
+        with self._http("probe") as client:
             while time.monotonic() - t0 < timeout:
                 try:
                     if job_id is None:

@@ -30,13 +30,14 @@ import threading
 import time
 from typing import Any
 
-from distributed.core import Status
+from distributed.core import Status, rpc
 from distributed.diagnostics.plugin import NannyPlugin, SchedulerPlugin
 
 log = logging.getLogger("zapiki.worker")
 HANDBACK_TOPIC = "zapiki-handback"
 DRAIN_OP = "zapiki_drain"
 RESULT_PICKUP_S = 30.0  # how long a finished result may wait for the dispatcher to collect it
+CONNECT_S = 3.0  # a nanny's connection to its own worker, on the same machine
 _ATTEMPT_KEY = re.compile(r"-(?:high|normal|low)-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$")
 _NOT_STARTED = frozenset({"waiting", "ready", "constrained", "fetch", "flight", "missing", "resumed"})
 
@@ -174,8 +175,11 @@ class DrainOnNannyClose(NannyPlugin):
         address = nanny.worker_address
         if address is None:
             return
+        # A short connect timeout: a worker that closed itself (its scheduler went away) no longer listens, and
+        # Dask's default would keep the nanny retrying for 30 s before its supervisor could start a new worker.
+        # The drain itself may take as long as the longest job.
         try:
-            async with nanny.rpc(address) as worker:
+            async with rpc(address, timeout=CONNECT_S, connection_args=nanny.connection_args) as worker:
                 await worker.zapiki_drain(reason="nanny closing")
         except Exception as exc:  # the worker is gone already, or was closing
             log.debug("no drain before the nanny closed: %s", exc)

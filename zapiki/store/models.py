@@ -186,8 +186,8 @@ class Job(Base):
 
 class JobAttempt(Base):
     """One run of a job on a worker: opened when the worker announces the run, closed with its outcome
-    ('completed', 'failed', 'timeout', 'lost': the worker died or the dispatcher's lease ended, 'released': handed
-    back unrun or at a clean stop)."""
+    ('completed', 'failed', 'timeout', 'lost': its worker died under it (charged), 'released': handed back unrun,
+    'interrupted': our side cut it short: the scheduler went away, the dispatcher stopped or lost its lease)."""
 
     __tablename__ = "job_attempts"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
