@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import time
 import uuid
@@ -15,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from zapiki.chaos.processes import free_port, postgres_bin
 
 os.environ.setdefault("ZAPIKI_DIAGNOSTICS", "1")  # before any worker process starts: they inherit it
 
@@ -33,10 +34,9 @@ def _postgres_server_url() -> str:
     global POSTGRES_URL
     if POSTGRES_URL or _THROWAWAY:
         return POSTGRES_URL
-    import glob
     import tempfile
 
-    if not glob.glob("/usr/lib/postgresql/*/bin/initdb"):
+    if postgres_bin() is None:
         return ""
     from zapiki.chaos.processes import PrivatePostgres
 
@@ -97,13 +97,6 @@ def snarkjs() -> Callable[..., subprocess.CompletedProcess]:
         return subprocess.run([exe, *map(str, args)], capture_output=True, text=True, timeout=120, cwd=cwd)
 
     return run
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(name="free_port")

@@ -191,10 +191,9 @@ def start_serve(tmp_path, db, port, *extra):
 def start_logged(cmd: list[str], log_path: Path, cwd=None, env=None) -> subprocess.Popen:
     """Start `cmd` in a session of its own with its output in `log_path` (proc.log() reads it); end it and
     everything it started with kill_tree()."""
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            cmd, cwd=cwd, env=ENV if env is None else env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
+    from zapiki.chaos.processes import spawn
+
+    proc = spawn(cmd, log_path, ENV if env is None else env, cwd)
     proc.log = lambda: log_path.read_text(errors="replace")
     return proc
 

@@ -79,15 +79,21 @@ def wait_for_port(port: int, timeout: float) -> None:
     raise TimeoutError(f"nothing listens on port {port} after {timeout} s")
 
 
+def postgres_bin() -> str | None:
+    """The folder of the newest installed PostgreSQL server binaries (Debian's layout), or None."""
+    versions = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[-3]))
+    return os.path.dirname(versions[-1]) if versions else None
+
+
 class PrivatePostgres:
     """A PostgreSQL server of its own (initdb in `folder`, Debian's server binaries, trust auth on loopback),
     so that it can be stopped and started under load. As root it runs as the `postgres` user."""
 
     def __init__(self, folder: Path, port: int) -> None:
-        versions = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(p.split("/")[-2]))
-        if not versions:
+        found = postgres_bin()
+        if found is None:
             raise RuntimeError("PostgreSQL's server binaries are not installed (Debian package postgresql)")
-        self.bin = versions[-1]
+        self.bin = found
         self.folder, self.port = folder, port
         self.url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
         folder.mkdir(parents=True)

@@ -484,9 +484,8 @@ class Dispatcher:
                 # run happened, so nothing is charged and the jobs go back to pending.
                 log.warning("attempt %s: every worker it was queued on died before running it; released", token)
                 self.repo.release_attempt(token)
-            else:
-                if not attempt.starts:  # it raised on a worker: a run, though it was never announced
-                    self._count_unannounced_run(token, attempt, "the task failed")
+            else:  # it raised on a worker: a run, though perhaps never announced
+                self._count_unannounced_run(token, attempt, "the task failed")
                 self._fail(token, None, "transient", message)
         self.inflight.pop(token, None)
         future.release()
