@@ -1,26 +1,38 @@
 """Settings: `scheduler_config.yaml` (Dask's settings plus a `zapiki:` section), then environment variables.
 
->>> s = Settings.load()
->>> s.queue_weights["high"] >= s.queue_weights["low"]
-True
+Each setting is declared once, on :class:`Settings`: its name, type, default and where it sits in the
+`zapiki:` section. :meth:`Settings.load` walks the declarations; environment variables follow one rule:
+``ZAPIKI_<NAME>`` for a single value, ``ZAPIKI_<NAME>_<KEY>`` for a key of a mapping, plus the historical
+names declared on their settings.
+
+>>> s = Settings.load(env={"ZAPIKI_MAX_BODY_BYTES": "2048", "QUEUE_LOW_PRIORITY": "2"})
+>>> s.max_body_bytes, s.queue_weights, s.circuit_limits["free"].max_constraints
+(2048, {'high': 6, 'normal': 3, 'low': 2}, 65000)
+>>> Settings.load(env={"ZAPIKI_LEASE_S": "soon"})
+Traceback (most recent call last):
+...
+zapiki.errors.InputError: ZAPIKI_LEASE_S: Input should be a valid number, unable to parse string as a number
 """
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import os
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import dask.config
 import yaml
+from pydantic import ValidationError
+from pydantic.dataclasses import dataclass
 
 from zapiki.errors import InputError
-from zapiki.systems.groth16.limits import CircuitLimits
-from zapiki.witness.sandbox import WasmLimits
+from zapiki.limits import CircuitLimits, WasmLimits
 
 PRIORITIES = ("high", "normal", "low")
 DEFAULT_CONFIG_NAME = "scheduler_config.yaml"
+ENV_PREFIX = "ZAPIKI_"
 
 
 def _default_config_path() -> Path | None:
@@ -34,66 +46,94 @@ def _default_config_path() -> Path | None:
     return None
 
 
-def _wasm_limits(section: dict[str, Any]) -> WasmLimits:
-    base = WasmLimits()
-    return WasmLimits(
-        max_bytes=int(section.get("max_wasm_bytes", base.max_bytes)),
-        cpu_s=int(section.get("probe_cpu_s", base.cpu_s)),
-        wall_s=float(section.get("probe_wall_s", base.wall_s)),
-        memory_bytes=int(section.get("probe_memory_bytes", base.memory_bytes)),
-    )
+def setting(default: Any, yaml: str | dict[str, str], env: str | dict[str, str] | None = None) -> Any:
+    """Declare a setting: its default and its place in the `zapiki:` section (a dotted path, or for a mapping
+    assembled from several places, ``{key: path}``); `env` names its historical variable(s) (``{key: name}``
+    for keys of a mapping), honoured besides ``ZAPIKI_<NAME>``."""
+    metadata = {"yaml": yaml, "env": env}
+    if isinstance(default, (dict, list)) or dataclasses.is_dataclass(default):
+        return dataclasses.field(default_factory=lambda: copy.deepcopy(default), metadata=metadata)
+    return dataclasses.field(default=default, metadata=metadata)
 
 
 @dataclass(frozen=True)
 class Settings:
-    """What the service reads from the `zapiki:` section; every field has a working default."""
+    """What the service reads from the `zapiki:` section; every field has a working default.
 
-    database_url: str = "sqlite:///.zapiki/zapiki.db"
-    queue_weights: dict[str, int] = field(default_factory=lambda: {"high": 6, "normal": 3, "low": 1})
-    strict_priority: bool = False
-    max_retries: int = 3
-    retry_delays_s: tuple[float, ...] = (0.0, 60.0, 300.0)
-    default_timeout_s: float = 600.0
-    max_timeout_s: float = 600.0
-    in_flight_buffer: int = 1
-    batch_size: int = 500
-    lease_s: float = 30.0
-    retry_timeouts: bool = False  # a job that ran past its timeout fails for good unless this is true
+    A pydantic dataclass: values are validated (and coerced) when built, `dataclasses.replace` works.
+    """
+
+    database_url: str = setting("sqlite:///.zapiki/zapiki.db", "database_url", env="DATABASE_URL")
+    queue_weights: dict[str, int] = setting(
+        {"high": 6, "normal": 3, "low": 1},
+        {p: f"queues.{p}" for p in PRIORITIES},
+        env={p: f"QUEUE_{p.upper()}_PRIORITY" for p in PRIORITIES},
+    )
+    strict_priority: bool = setting(False, "queues.strict")
+    max_retries: int = setting(3, "retry.max_retries")
+    retry_delays_s: tuple[float, ...] = setting((0.0, 60.0, 300.0), "retry.delays_s")
+    # a job that ran past its timeout fails for good unless this is true
+    retry_timeouts: bool = setting(False, "retry.timeouts")
+    default_timeout_s: float = setting(600.0, "timeout.default_s")
+    max_timeout_s: float = setting(600.0, "timeout.max_s")
+    in_flight_buffer: int = setting(1, "in_flight_buffer")
+    batch_size: int = setting(500, "batch_size")
+    lease_s: float = setting(30.0, "lease_s")
     # attempts in flight at once per user, by the user's tier (0: no cap); users take turns within a queue
-    user_max_in_flight: dict[str, int] = field(default_factory=lambda: {"free": 2, "pro": 16, "enterprise": 0})
-    high_priority_tiers: tuple[str, ...] = ("pro", "enterprise")  # keys of these tiers may use the high queue
-    shutdown_grace_s: float = 30.0  # how long `zapiki serve` waits for running jobs when it stops
-    worker_concurrency: int = 1
-    n_workers: int = 2
-    rate_limits: dict[str, int] = field(default_factory=lambda: {"free": 10, "pro": 1000, "enterprise": 1_000_000})
-    max_body_bytes: int = 1 << 20
-    max_upload_bytes: int = 256 << 20  # a circuit upload (multipart), streamed to a temporary file
-    max_batch_bytes: int = 32 << 20  # POST /api/v1/proofs/batch
-    max_batch_items: int = 10_000  # jobs in one batch request
+    user_max_in_flight: dict[str, int] = setting({"free": 2, "pro": 16, "enterprise": 0}, "users.max_in_flight")
+    # keys of these tiers may use the high queue
+    high_priority_tiers: tuple[str, ...] = setting(("pro", "enterprise"), "users.high_priority_tiers")
+    # bytes of circuit files (wasm, zkey, r1cs) a user may store, by tier (0: no quota)
+    storage_quota_bytes: dict[str, int] = setting(
+        {"free": 256 << 20, "pro": 8 << 30, "enterprise": 0}, "users.storage_quota_bytes"
+    )
+    shutdown_grace_s: float = setting(30.0, "shutdown_grace_s")  # how long `zapiki serve` waits for running jobs
+    worker_concurrency: int = setting(1, "worker_concurrency", env="WORKER_CONCURRENCY")
+    n_workers: int = setting(2, "n_workers")
+    rate_limits: dict[str, int] = setting({"free": 10, "pro": 1000, "enterprise": 1_000_000}, "api.rate_limits")
+    max_body_bytes: int = setting(1 << 20, "api.max_body_bytes")
+    # a circuit upload (multipart), streamed to a temporary file
+    max_upload_bytes: int = setting(256 << 20, "api.max_upload_bytes")
+    max_batch_bytes: int = setting(32 << 20, "api.max_batch_bytes")  # POST /api/v1/proofs/batch
+    max_batch_items: int = setting(10_000, "api.max_batch_items")  # jobs in one batch request
     # the largest circuit a key of each tier may upload (checked on the files' headers before any work)
-    circuit_limits: dict[str, CircuitLimits] = field(
-        default_factory=lambda: {
+    circuit_limits: dict[str, CircuitLimits] = setting(
+        {
             "free": CircuitLimits(max_constraints=65_000, max_wires=131_072, max_public=256),
             "pro": CircuitLimits(max_constraints=261_000, max_wires=524_288, max_public=1_000),
             "enterprise": CircuitLimits(max_constraints=1_040_000, max_wires=2_097_152, max_public=4_096),
-        }
+        },
+        "circuits.limits",
     )
-    wasm: WasmLimits = field(default_factory=WasmLimits)
+    # bounds on probing an uploaded circuit wasm
+    wasm: WasmLimits = setting(
+        WasmLimits(),
+        {
+            "max_bytes": "circuits.max_wasm_bytes",
+            "cpu_s": "circuits.probe_cpu_s",
+            "wall_s": "circuits.probe_wall_s",
+            "memory_bytes": "circuits.probe_memory_bytes",
+        },
+    )
     # per process: witness calculators and parsed proving keys kept by each prover; circuit blobs the dispatcher
     # keeps scattered on the cluster (least recently used go first)
-    cache_calculators: int = 8
-    cache_proving_keys: int = 4
-    cache_scattered_blobs: int = 16
-    # bytes of circuit files (wasm, zkey, r1cs) a user may store, by tier (0: no quota)
-    storage_quota_bytes: dict[str, int] = field(
-        default_factory=lambda: {"free": 256 << 20, "pro": 8 << 30, "enterprise": 0}
-    )  # bounds on probing an uploaded circuit wasm
-    random_seed: int | None = None  # seeds the weighted queue choice (tests, reproducible runs)
-    dask: dict[str, Any] = field(default_factory=dict)
+    cache_calculators: int = setting(8, "caches.calculators")
+    cache_proving_keys: int = setting(4, "caches.proving_keys")
+    cache_scattered_blobs: int = setting(16, "caches.scattered_blobs")
+    random_seed: int | None = setting(None, "random_seed")  # seeds the weighted queue choice (tests, reproducibility)
+    dask: dict[str, Any] = dataclasses.field(default_factory=dict)  # the file outside the `zapiki:` section
 
     @classmethod
     def load(cls, path: str | os.PathLike[str] | None = None, env: dict[str, str] | None = None) -> Settings:
-        """Read `path` (or the default config file), apply environment overrides, and validate."""
+        """Read `path` (or the default config file), apply environment overrides, and validate.
+
+        For every declared setting: its default, replaced by the value at its place in the `zapiki:` section
+        (a mapping is merged key by key into the default, nested mappings too), replaced by its environment
+        variable when set and not empty: ``ZAPIKI_<NAME>`` for a setting holding one value (``ZAPIKI_LEASE_S``),
+        ``ZAPIKI_<NAME>_<KEY>`` for each key of a mapping that holds one value (``ZAPIKI_RATE_LIMITS_FREE``,
+        ``ZAPIKI_WASM_CPU_S``), else the setting's declared historical name (``DATABASE_URL``). A value of the
+        wrong type is an InputError naming the YAML key or the variable it came from.
+        """
         env = dict(os.environ if env is None else env)
         file = Path(path) if path is not None else _default_config_path()
         raw: dict[str, Any] = {}
@@ -104,65 +144,20 @@ class Settings:
                 raise InputError(f"cannot read config file {file}: {exc}") from exc
             if not isinstance(raw, dict):
                 raise InputError(f"config file {file} must hold a mapping")
-        z = raw.pop("zapiki", None) or {}
-        queues = z.get("queues", {}) or {}
-        retry = z.get("retry", {}) or {}
-        timeout = z.get("timeout", {}) or {}
+        section = raw.pop("zapiki", None) or {}
+        if not isinstance(section, dict):
+            raise InputError("zapiki: must be a mapping")
         base = cls()
-        weights = {p: int(queues.get(p, base.queue_weights[p])) for p in PRIORITIES}
-        for p in PRIORITIES:
-            var = f"QUEUE_{p.upper()}_PRIORITY"
-            if env.get(var):
-                weights[p] = int(env[var])
-        settings = replace(
-            base,
-            database_url=env.get("DATABASE_URL") or z.get("database_url", base.database_url),
-            queue_weights=weights,
-            strict_priority=bool(queues.get("strict", base.strict_priority)),
-            max_retries=int(retry.get("max_retries", base.max_retries)),
-            retry_delays_s=tuple(float(d) for d in retry.get("delays_s", base.retry_delays_s)),
-            default_timeout_s=float(timeout.get("default_s", base.default_timeout_s)),
-            max_timeout_s=float(timeout.get("max_s", base.max_timeout_s)),
-            in_flight_buffer=int(z.get("in_flight_buffer", base.in_flight_buffer)),
-            batch_size=int(z.get("batch_size", base.batch_size)),
-            lease_s=float(z.get("lease_s", base.lease_s)),
-            shutdown_grace_s=float(z.get("shutdown_grace_s", base.shutdown_grace_s)),
-            retry_timeouts=bool(retry.get("timeouts", base.retry_timeouts)),
-            user_max_in_flight={
-                **base.user_max_in_flight,
-                **{k: int(v) for k, v in ((z.get("users") or {}).get("max_in_flight") or {}).items()},
-            },
-            high_priority_tiers=tuple((z.get("users") or {}).get("high_priority_tiers", base.high_priority_tiers)),
-            worker_concurrency=int(
-                env.get("WORKER_CONCURRENCY") or z.get("worker_concurrency", base.worker_concurrency)
-            ),
-            n_workers=int(z.get("n_workers", base.n_workers)),
-            random_seed=z.get("random_seed"),
-            rate_limits={
-                **base.rate_limits,
-                **{k: int(v) for k, v in ((z.get("api") or {}).get("rate_limits") or {}).items()},
-            },
-            max_body_bytes=int((z.get("api") or {}).get("max_body_bytes", base.max_body_bytes)),
-            max_upload_bytes=int((z.get("api") or {}).get("max_upload_bytes", base.max_upload_bytes)),
-            max_batch_bytes=int((z.get("api") or {}).get("max_batch_bytes", base.max_batch_bytes)),
-            max_batch_items=int((z.get("api") or {}).get("max_batch_items", base.max_batch_items)),
-            wasm=_wasm_limits(z.get("circuits") or {}),
-            cache_calculators=int((z.get("caches") or {}).get("calculators", base.cache_calculators)),
-            cache_proving_keys=int((z.get("caches") or {}).get("proving_keys", base.cache_proving_keys)),
-            cache_scattered_blobs=int((z.get("caches") or {}).get("scattered_blobs", base.cache_scattered_blobs)),
-            storage_quota_bytes={
-                **base.storage_quota_bytes,
-                **{k: int(v) for k, v in ((z.get("users") or {}).get("storage_quota_bytes") or {}).items()},
-            },
-            circuit_limits={
-                **base.circuit_limits,
-                **{
-                    tier: CircuitLimits(**{k: int(v) for k, v in values.items()})
-                    for tier, values in ((z.get("circuits") or {}).get("limits") or {}).items()
-                },
-            },
-            dask=raw,
-        )
+        values: dict[str, Any] = {}
+        origins: dict[tuple[Any, ...], str] = {}  # where each value given came from, for error messages
+        for f in dataclasses.fields(cls):
+            if "yaml" in f.metadata:
+                values[f.name] = _read_setting(f, _plain(getattr(base, f.name)), section, env, origins)
+        try:
+            settings = cls(**values, dask=raw)
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            raise InputError(f"{_where(tuple(error['loc']), origins)}: {error['msg']}") from None
         settings.validate()
         return settings
 
@@ -189,3 +184,76 @@ class Settings:
     def retry_delay(self, retry_number: int) -> float:
         """Seconds to wait before retry `retry_number` (1-based); the schedule's last value repeats."""
         return self.retry_delays_s[min(retry_number, len(self.retry_delays_s)) - 1]
+
+
+_MISSING = object()
+
+
+def _plain(value: Any) -> Any:
+    """A default as the YAML file would spell it: dataclasses become mappings."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        value = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def _lookup(section: dict[str, Any], path: str) -> Any:
+    """The value at a dotted path of the `zapiki:` section; _MISSING when absent or null."""
+    node: Any = section
+    keys = path.split(".")
+    for i, key in enumerate(keys):
+        if node is None:
+            return _MISSING
+        if not isinstance(node, dict):
+            raise InputError(f"{'.'.join(keys[:i])}: must be a mapping")
+        node = node.get(key)
+    return _MISSING if node is None else node
+
+
+def _merge(default: Any, given: Any) -> Any:
+    """`given` over `default`, key by key where both are mappings."""
+    if isinstance(default, dict) and isinstance(given, dict):
+        return {**default, **{k: _merge(default.get(k), v) for k, v in given.items()}}
+    return given
+
+
+def _single(value: Any) -> bool:
+    return not isinstance(value, (dict, list, tuple))
+
+
+def _read_setting(
+    f: dataclasses.Field[Any], default: Any, section: dict[str, Any], env: dict[str, str], origins: dict[tuple, str]
+) -> Any:
+    """One setting's value: its default, then the file, then the environment; records where values came from."""
+    where, aliases = f.metadata["yaml"], f.metadata["env"]
+    value = default
+    for key, path in where.items() if isinstance(where, dict) else [(None, where)]:
+        given = _lookup(section, path)
+        if given is not _MISSING:
+            value = _merge(value, given) if key is None else {**value, key: given}
+            origins[(f.name,) if key is None else (f.name, key)] = path
+    if _single(default):
+        var = _first_set(env, f"{ENV_PREFIX}{f.name.upper()}", aliases)
+        if var:
+            value, origins[(f.name,)] = env[var], var
+    elif isinstance(default, dict) and isinstance(value, dict):
+        names = aliases if isinstance(aliases, dict) else {}
+        for k, v in list(value.items()):
+            var = _single(v) and _first_set(env, f"{ENV_PREFIX}{f.name.upper()}_{str(k).upper()}", names.get(k))
+            if var:
+                value, origins[(f.name, k)] = {**value, k: env[var]}, var
+    return value
+
+
+def _first_set(env: dict[str, str], *names: str | None) -> str | None:
+    """The first of `names` set (and not empty) in `env`."""
+    return next((name for name in names if name and env.get(name)), None)
+
+
+def _where(loc: tuple, origins: dict[tuple, str]) -> str:
+    """The YAML key or variable a validation error's location came from (`api.rate_limits.free`)."""
+    for n in range(len(loc), 0, -1):
+        if loc[:n] in origins:
+            return ".".join([origins[loc[:n]], *map(str, loc[n:])])
+    return ".".join(map(str, loc))

@@ -18,25 +18,14 @@ import json
 import os
 import subprocess
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from typing import Any
 
 from zapiki.errors import FormatError
+from zapiki.limits import WasmLimits
 
 _SECTION_IMPORT, _SECTION_MEMORY, _SECTION_START = 2, 5, 8
 _IMPORT_KIND_MEMORY = 2
-
-
-@dataclass(frozen=True)
-class WasmLimits:
-    """Bounds on an uploaded wasm while it is probed."""
-
-    max_bytes: int = 64 << 20  # the module itself
-    cpu_s: int = 10  # CPU seconds of the probing process (RLIMIT_CPU)
-    wall_s: float = 15.0  # wall time of the probing process
-    memory_bytes: int = 1 << 30  # the module's linear memory (wasmtime store limit)
-    address_space_bytes: int = 6 << 30  # the probing process's address space (RLIMIT_AS)
-    table_elements: int = 1_000_000
 
 
 def _leb128(data: bytes, pos: int) -> tuple[int, int]:

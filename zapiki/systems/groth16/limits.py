@@ -17,10 +17,10 @@ zapiki.errors.InputError: circuit too large: 1920 constraints (n_constraints) ex
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from zapiki.errors import InputError
+from zapiki.limits import CircuitLimits
 
 __all__ = ["CircuitLimits", "check_circuit_limits"]
 
@@ -32,37 +32,6 @@ _CHECKS = (
     ("witness_size", "max_wires", "witness values"),
     ("n_public", "max_public", "public signals"),
 )
-
-
-@dataclass(frozen=True)
-class CircuitLimits:
-    """The largest circuit accepted: constraints, wires (= witness values = key variables) and public signals.
-
-    Validated when built: ``max_constraints`` and ``max_wires`` are integers >= 1, ``max_public`` >= 0.
-
-    >>> CircuitLimits(max_constraints=65_000, max_wires=131_072, max_public=256).max_domain_size
-    65536
-    >>> CircuitLimits(max_constraints=0, max_wires=1, max_public=0)
-    Traceback (most recent call last):
-    ...
-    ValueError: CircuitLimits.max_constraints must be an integer >= 1, got 0
-    """
-
-    max_constraints: int
-    max_wires: int
-    max_public: int
-
-    def __post_init__(self) -> None:
-        for name, least in (("max_constraints", 1), ("max_wires", 1), ("max_public", 0)):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < least:
-                raise ValueError(f"CircuitLimits.{name} must be an integer >= {least}, got {value!r}")
-
-    @property
-    def max_domain_size(self) -> int:
-        """The evaluation domain of the largest circuit within the limits: the smallest power of two
-        ``>= max_constraints + max_public + 1`` (snarkjs's rule; the key's H section has that many points)."""
-        return 1 << (self.max_constraints + self.max_public).bit_length()
 
 
 def check_circuit_limits(info: Mapping[str, Any], limits: CircuitLimits) -> None:
