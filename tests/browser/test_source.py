@@ -190,3 +190,22 @@ def _at_100k(service, capsys):
             f"{page_s * 1000:.0f} ms; a user's filtered page {user_page_s * 1000:.0f} ms; "
             f"the change marker {marker_s * 1000:.1f} ms"
         )
+
+
+def test_the_cache_keeps_at_most_its_configured_number_of_results(service, statements, monkeypatch):
+    from zapiki.dashboard import source as source_module
+
+    monkeypatch.setattr(source_module, "CACHE_ENTRIES", 3)
+    (alice,) = _users(service, 1)
+    _jobs(service, alice, 10)
+    source = Source(service)
+    source.poll()
+    statements.clear()
+    for page in range(5):  # five pages: the first ones make room for the last ones
+        assert len(source.jobs_page(alice, JobFilter(system="commitment"), page, 2)[0]) == 2
+    assert len(source._cache) <= 3 and len(source._key_locks) <= 3
+    assert len(statements) == 1 + 5  # the count, then one query per page
+    source.jobs_page(alice, JobFilter(system="commitment"), 4, 2)  # the newest results are kept
+    assert len(statements) == 6
+    source.jobs_page(alice, JobFilter(system="commitment"), 0, 2)  # the oldest went: asked again
+    assert len(statements) == 7

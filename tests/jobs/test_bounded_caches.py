@@ -48,3 +48,21 @@ def test_scattered_circuit_files_are_released_beyond_the_configured_number(sqlit
         assert again["public_signals"] == ["35"]
     finally:
         zk.service.close()
+
+
+def test_a_scattered_file_evicted_from_the_dispatchers_cache_is_released():
+    from zapiki.jobs.dispatcher import _ScatteredBlobs
+
+    class Scattered:
+        def __init__(self) -> None:
+            self.released = False
+
+        def release(self) -> None:
+            self.released = True
+
+    cache = _ScatteredBlobs(maxsize=2)
+    a, b, c = Scattered(), Scattered(), Scattered()
+    cache["a"], cache["b"] = a, b
+    assert cache.get("a") is a  # used again: b is now the least recently used
+    cache["c"] = c
+    assert set(cache) == {"a", "c"} and b.released and not a.released and not c.released

@@ -1,10 +1,12 @@
 """The one data source every open dashboard tab of a server process reads.
 
-A background thread polls a cheap *change marker* about once a second: one SQL statement that reads the newest
-job's creation time (an index probe), the number of open jobs per state and the latest change among running
-ones, and the circuits' count and setups in progress. When the marker moves, `version` goes up. Every query a
-view makes is cached under (what it asks, whose rows, `version`), so fifty tabs on the same view cost one query
-per change, and a tab that finds nothing new costs none. Tabs keep only who signed in and their filters.
+A background thread polls a cheap *change marker* about once a second (`DashboardViews.change_marker`: one SQL
+statement that reads the newest job's creation time (an index probe), the number of open jobs per state and the
+latest change among running ones, and the circuits' count and setups in progress). When the marker moves,
+`version` goes up. Every query a view makes is cached under (what it asks, whose rows, `version`), so fifty tabs
+on the same view cost one query per change, and a tab that finds nothing new costs none. Tabs keep only who
+signed in and their filters. The queries themselves are the store's (`zapiki.store.views`, and the service's
+repositories): this module only polls, caches and shapes rows for the tables.
 
 Paging and counts are done in SQL (`LIMIT`/`OFFSET`, `COUNT` grouped by user, status and queue), so the page
 stays quick with 100,000 jobs. `scope` is a user id (that user's rows only) or None (every user's: admin keys).
@@ -24,21 +26,20 @@ stays quick with 100,000 jobs. `scope` is a user id (that user's rows only) or N
 from __future__ import annotations
 
 import logging
-import statistics
 import threading
 import time
 import weakref
 from collections import deque
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, literal_column, select
+from cachetools import LRUCache
 
 from zapiki import systems
 from zapiki.config import PRIORITIES
-from zapiki.store.models import Circuit, Job, JobStatus, Proof, User
+from zapiki.store.models import JobStatus
+from zapiki.store.views import DashboardViews, JobFilter
 
 if TYPE_CHECKING:
     from zapiki.service import ZapikiService
@@ -47,22 +48,12 @@ __all__ = ["JobFilter", "Source", "PAGE_SIZE"]
 
 log = logging.getLogger("zapiki.dashboard")
 PAGE_SIZE = 50
-OPEN = (JobStatus.PENDING.value, JobStatus.PROCESSING.value, JobStatus.RETRYING.value)
 IDLE_AFTER_S = 60.0  # no tab has read for this long: the poll thread ends until one reads again
 HISTORY_STEP_S = 5.0  # queue depth is sampled this often (kept for HISTORY_POINTS samples: one hour)
 HISTORY_POINTS = 720
 METRICS_EVERY_S = 5.0  # the per-minute figures scan the finished jobs of the last hour: at most this often
 WORKERS_EVERY_S = 2.0
-CACHE_ENTRIES = 2048
-
-
-@dataclass(frozen=True)
-class JobFilter:
-    """What the jobs table shows: None means any."""
-
-    status: str | None = None
-    system: str | None = None
-    queue: str | None = None
+CACHE_ENTRIES = 2048  # cached view results (least recently used ones go first)
 
 
 def _iso(t: datetime | None) -> str | None:
@@ -79,12 +70,14 @@ class Source:
     def __init__(self, service: ZapikiService, every_s: float = 1.0) -> None:
         self.service = service
         self.every_s = every_s
+        self.views = DashboardViews(service.sessions)
         self.version = 0
-        self.queries = 0  # SQL statements this source ran for views (not the marker): what the cache saves
+        self.queries = 0  # view queries this source ran (cache misses; not the marker): what the cache saves
         self._marker: tuple[Any, ...] | None = None
-        self._cache: dict[Hashable, tuple[int, float, Any]] = {}
+        # key -> (version, monotonic time computed, value); both LRU caches are used under self._lock only
+        self._cache: LRUCache[Hashable, tuple[int, float, Any]] = LRUCache(maxsize=CACHE_ENTRIES)
         self._lock = threading.Lock()
-        self._key_locks: dict[Hashable, threading.Lock] = {}
+        self._key_locks: LRUCache[Hashable, threading.Lock] = LRUCache(maxsize=CACHE_ENTRIES)
         self._history: deque[tuple[float, dict[str, tuple[int, int, int]]]] = deque(maxlen=HISTORY_POINTS)
         self._workers: tuple[float, dict[str, Any]] = (0.0, {})
         self._seen = time.monotonic()
@@ -134,28 +127,13 @@ class Source:
 
     def poll(self) -> bool:
         """Read the change marker; True (and `version` + 1) when something changed since the last read."""
-        marker = self._read_marker()
+        marker = self.views.change_marker()
         with self._lock:
             if marker == self._marker:
                 return False
             self._marker = marker
             self.version += 1
             return True
-
-    def _read_marker(self) -> tuple[Any, ...]:
-        def scalar(q: Any) -> Any:  # noqa: ANN401
-            return q.scalar_subquery()
-
-        q = select(
-            scalar(select(func.max(Job.created_at))),
-            *(scalar(select(func.count()).where(Job.status == st)) for st in OPEN),
-            scalar(select(func.max(Job.updated_at)).where(Job.status.in_(OPEN[1:]))),
-            scalar(select(func.count()).select_from(Circuit)),
-            scalar(select(func.max(Circuit.created_at))),
-            scalar(select(func.count()).where(Circuit.status == "setting_up")),
-        )
-        with self.service.sessions() as s:
-            return tuple(s.execute(q).one())
 
     def touch(self) -> None:
         """A view is looking: the poll thread keeps (or, after an idle spell, starts again) reading the marker."""
@@ -164,38 +142,39 @@ class Source:
             self.start()
 
     def _cached(self, key: Hashable, fn: Callable[[], Any], min_age_s: float = 0.0) -> Any:  # noqa: ANN401
-        """fn()'s value, computed once per `version` (and, with `min_age_s`, at most that often)."""
+        """fn()'s value (a query of the store), computed once per `version` (and, with `min_age_s`, at most
+        that often)."""
         self.touch()
         version = self.version
-        hit = self._cache.get(key)
-        if hit is not None and (hit[0] == version or time.monotonic() - hit[1] < min_age_s):
-            return hit[2]
-        with self._lock:
-            lock = self._key_locks.setdefault(key, threading.Lock())
-        with lock:  # one computation per key: tabs asking meanwhile wait for it and share it
-            hit = self._cache.get(key)
+
+        def fresh() -> tuple[bool, Any]:
+            with self._lock:  # an LRU read reorders: under the lock, as every use of the caches
+                hit = self._cache.get(key)
             if hit is not None and (hit[0] == version or time.monotonic() - hit[1] < min_age_s):
-                return hit[2]
+                return True, hit[2]
+            return False, None
+
+        found, value = fresh()
+        if found:
+            return value
+        with self._lock:
+            lock = self._key_locks.get(key)
+            if lock is None:
+                lock = self._key_locks[key] = threading.Lock()
+        with lock:  # one computation per key: tabs asking meanwhile wait for it and share it
+            found, value = fresh()
+            if found:
+                return value
+            self.queries += 1
             value = fn()
             with self._lock:
-                if len(self._cache) >= CACHE_ENTRIES:
-                    stale = [k for k, v in self._cache.items() if v[0] < version] or list(self._cache)
-                    for old in stale:
-                        self._cache.pop(old, None)
-                        self._key_locks.pop(old, None)
                 self._cache[key] = (version, time.monotonic(), value)
             return value
-
-    def _run_query(self, q: Any) -> list[Any]:  # noqa: ANN401
-        self.queries += 1
-        with self.service.sessions() as s:
-            return list(s.execute(q).all())
 
     # -- counts ----------------------------------------------------------------------------------------------
     def _grouped(self) -> list[tuple[str, str, str, int]]:
         """(user_id, status, queue, count) over all jobs: one GROUP BY (an index-only scan) per change."""
-        q = select(Job.user_id, Job.status, Job.queue, func.count()).group_by(Job.status, Job.queue, Job.user_id)
-        return self._cached("grouped", lambda: [tuple(r) for r in self._run_query(q)])
+        return self._cached("grouped", self.views.job_groups)
 
     def counts(self, scope: str | None) -> dict[str, Any]:
         """{status: count for every status, "queues": {queue: pending count}, "total", "success_rate"} of
@@ -226,20 +205,7 @@ class Source:
                 and (flt.status is None or status == flt.status)
                 and (flt.queue is None or queue == flt.queue)
             )
-        q = self._where(select(func.count()).select_from(Job), scope, flt)
-        return self._cached(("count", scope, flt), lambda: int(self._run_query(q)[0][0]))
-
-    @staticmethod
-    def _where(q: Any, scope: str | None, flt: JobFilter) -> Any:  # noqa: ANN401
-        if scope is not None:
-            q = q.where(Job.user_id == scope)
-        if flt.status:
-            q = q.where(Job.status == flt.status)
-        if flt.system:
-            q = q.where(Job.proof_system == flt.system)
-        if flt.queue:
-            q = q.where(Job.queue == flt.queue)
-        return q
+        return self._cached(("count", scope, flt), lambda: self.views.count_jobs(scope, flt))
 
     # -- jobs ------------------------------------------------------------------------------------------------
     def jobs_page(
@@ -247,42 +213,19 @@ class Source:
     ) -> tuple[list[dict[str, Any]], int]:
         """(rows of page `page` (0-based, newest first), total matching): the page is one LIMIT/OFFSET query."""
         total = self._count(scope, flt)
-        q = (
-            select(
-                Job.id,
-                Job.proof_system,
-                Circuit.name.label("circuit"),
-                Job.queue,
-                Job.status,
-                Job.runs,
-                Job.retry_count,
-                Job.worker,
-                Job.created_at,
-                Job.started_at,
-                Job.completed_at,
-                Job.error_message,
-                User.email,
-            )
-            .select_from(Job)
-            .join(Proof, Proof.id == Job.proof_id)
-            .outerjoin(Circuit, Circuit.id == Proof.circuit_id)
-            .join(User, User.id == Job.user_id)
-        )
-        q = self._where(q, scope, flt).order_by(Job.created_at.desc(), Job.id.desc()).limit(size).offset(page * size)
-        rows = self._cached(("page", scope, flt, page, size), lambda: [_job_row(r) for r in self._run_query(q)])
-        return rows, total
+
+        def load() -> list[dict[str, Any]]:
+            return [_job_row(r) for r in self.views.jobs_page(scope, flt, limit=size, offset=page * size)]
+
+        return self._cached(("page", scope, flt, page, size), load), total
 
     def job(self, scope: str | None, job_id: str) -> dict[str, Any]:
         """A job with its proof, circuit name and attempts; NotFound when `scope` may not see it."""
 
         def load() -> dict[str, Any]:
-            self.queries += 1
             job = self.service.proofs.get_job(job_id, scope)
             proof = self.service.proofs.get_proof(job["proof_id"], scope)
-            circuit = None
-            if proof.get("circuit_id"):
-                with self.service.sessions() as s:
-                    circuit = s.execute(select(Circuit.name).where(Circuit.id == proof["circuit_id"])).scalar()
+            circuit = self.service.circuits.name_of(proof["circuit_id"]) if proof.get("circuit_id") else None
             return {**job, "proof": proof, "circuit": circuit, "attempts": self.service.jobs.attempts(job_id)}
 
         return self._cached(("job", scope, job_id), load)
@@ -292,11 +235,8 @@ class Source:
         """The circuits `scope` may use (its own and public ones; every one for None), newest first."""
 
         def load() -> list[dict[str, Any]]:
-            self.queries += 1
             circuits = self.service.circuits.list(scope, 1000, 0)
-            owners = {c["user_id"] for c in circuits}
-            with self.service.sessions() as s:
-                emails = dict(s.execute(select(User.id, User.email).where(User.id.in_(owners))).all()) if owners else {}
+            emails = self.service.keys.emails(c["user_id"] for c in circuits)
             return [{**c, "email": emails.get(c["user_id"])} for c in circuits]
 
         return self._cached(("circuits", scope), load)
@@ -307,12 +247,8 @@ class Source:
         recorded = (circuit.get("info") or {}).get("inputs")
         if isinstance(recorded, dict):
             return recorded
-        q = select(Proof.input).where(Proof.circuit_id == circuit["id"])
-        if scope is not None:
-            q = q.where(Proof.user_id == scope)
-        q = q.order_by(Proof.created_at.desc()).limit(1)
-        rows = self._cached(("inputs", scope, circuit["id"]), lambda: self._run_query(q))
-        data = (rows[0][0] or {}).get("data") if rows else None
+        newest = self._cached(("inputs", scope, circuit["id"]), lambda: self.views.newest_input(scope, circuit["id"]))
+        data = newest.get("data") if newest is not None else None
         return input_shapes(data) if isinstance(data, dict) else {}
 
     # -- cluster ---------------------------------------------------------------------------------------------
@@ -330,13 +266,7 @@ class Source:
         """Each Dask worker: threads, memory, CPU, and the job it runs now (another user's job is not named)."""
         if time.monotonic() - self._workers[0] > 2 * WORKERS_EVERY_S:
             self._refresh_workers()
-        q = (
-            select(Job.worker, Job.id, Job.user_id, Job.proof_system)
-            .where(Job.status == JobStatus.PROCESSING.value, Job.worker.is_not(None))
-            .order_by(Job.started_at)
-            .limit(5000)
-        )
-        running = self._cached("running", lambda: self._run_query(q))
+        running = self._cached("running", lambda: self.views.running_jobs(limit=5000))
         by_worker: dict[str, list[Any]] = {}
         for row in running:
             by_worker.setdefault(row[0], []).append(row)
@@ -392,43 +322,18 @@ class Source:
         """(minute, completed, failed) for each of the last `minutes` minutes (one grouped query, at most
         every few seconds)."""
         since = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=minutes - 1)
-        bucket = _minute_bucket(self.service.engine.dialect.name)
-        done = (JobStatus.COMPLETED.value, JobStatus.FAILED.value)
-        q = select(bucket, Job.status, func.count()).where(Job.completed_at >= since, Job.status.in_(done))
-        if scope is not None:
-            q = q.where(Job.user_id == scope)
-        q = q.group_by(bucket, Job.status)
-        rows = self._cached(("throughput", scope, since), lambda: self._run_query(q), METRICS_EVERY_S)
-        counts: dict[str, list[int]] = {}
-        for minute, status, n in rows:
-            counts.setdefault(str(minute)[:16], [0, 0])[0 if status == done[0] else 1] += n
-        out = []
-        for i in range(minutes):
-            t = since + timedelta(minutes=i)
-            c = counts.get(t.strftime("%Y-%m-%d %H:%M"), [0, 0])
-            out.append((t, c[0], c[1]))
-        return out
+        return self._cached(
+            ("throughput", scope, since, minutes),
+            lambda: self.views.finished_per_minute(scope, since, minutes),
+            METRICS_EVERY_S,
+        )
 
     def timing(self, scope: str | None, limit: int = 1000) -> dict[str, dict[str, float]]:
         """{system: {count, p50_ms, p95_ms}} over the newest `limit` completed proofs of each system."""
 
-        def load() -> dict[str, dict[str, float]]:
-            out = {}
-            for system in systems.names():
-                q = select(Proof.generation_time_ms).where(
-                    Proof.proof_system == system,
-                    Proof.status == JobStatus.COMPLETED.value,
-                    Proof.generation_time_ms.is_not(None),
-                )
-                if scope is not None:
-                    q = q.where(Proof.user_id == scope)
-                times = sorted(r[0] for r in self._run_query(q.order_by(Proof.created_at.desc()).limit(limit)))
-                if times:
-                    p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
-                    out[system] = {"count": len(times), "p50_ms": statistics.median(times), "p95_ms": p95}
-            return out
-
-        return self._cached(("timing", scope), load, METRICS_EVERY_S)
+        return self._cached(
+            ("timing", scope), lambda: self.views.generation_times(scope, systems.names(), limit), METRICS_EVERY_S
+        )
 
 
 def input_shapes(example: dict[str, Any]) -> dict[str, list[int]]:
@@ -454,35 +359,27 @@ def _later(first: datetime, then: datetime | None) -> str | None:
     return then.strftime("%H:%M:%S") if then.date() == first.date() else _iso(then)
 
 
-def _minute_bucket(dialect: str) -> Any:  # noqa: ANN401
-    """completed_at cut to the minute, as 'YYYY-MM-DD HH:MM' text (UTC)."""
-    if dialect == "sqlite":  # stored as UTC text: 'YYYY-MM-DD HH:MM:SS.ffffff'
-        return func.substr(Job.completed_at, 1, 16)
-    return func.to_char(
-        func.date_trunc("minute", Job.completed_at.op("AT TIME ZONE")(literal_column("'UTC'"))),
-        "YYYY-MM-DD HH24:MI",
-    )
-
-
 def _mib(value: Any) -> float | None:  # noqa: ANN401
     return round(float(value) / 2**20, 1) if value else None
 
 
-def _job_row(r: Any) -> dict[str, Any]:  # noqa: ANN401
-    duration = (r.completed_at - r.started_at).total_seconds() if r.completed_at and r.started_at else None
+def _job_row(r: dict[str, Any]) -> dict[str, Any]:
+    """A row of `DashboardViews.jobs_page` as the jobs table shows it."""
+    created, started, completed = r["created_at"], r["started_at"], r["completed_at"]
+    duration = (completed - started).total_seconds() if completed and started else None
     return {
-        "id": r.id,
-        "system": r.proof_system,
-        "circuit": r.circuit or "",
-        "queue": r.queue,
-        "status": r.status,
-        "attempts": r.runs,
-        "retries": r.retry_count,
-        "worker": (r.worker or "").split("://")[-1],
-        "created": _iso(r.created_at),
-        "started": _later(r.created_at, r.started_at),
-        "completed": _later(r.created_at, r.completed_at),
+        "id": r["id"],
+        "system": r["proof_system"],
+        "circuit": r["circuit"] or "",
+        "queue": r["queue"],
+        "status": r["status"],
+        "attempts": r["runs"],
+        "retries": r["retry_count"],
+        "worker": (r["worker"] or "").split("://")[-1],
+        "created": _iso(created),
+        "started": _later(created, started),
+        "completed": _later(created, completed),
         "duration_s": round(duration, 3) if duration is not None else None,
-        "error": r.error_message or "",
-        "user": r.email,
+        "error": r["error_message"] or "",
+        "user": r["email"],
     }

@@ -25,13 +25,13 @@ import random
 import threading
 import time
 import uuid
-from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import CancelledError
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from cachetools import LRUCache
 from distributed import Client, Future, KilledWorker
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -62,6 +62,17 @@ class _Attempt:
     timeout_s: float
     starts: int = 0
     abandoned: bool = False
+
+
+class _ScatteredBlobs(LRUCache[str, Future]):
+    """The futures of the large inputs scattered to the cluster, by sha256: the least recently used goes first
+    and is released (the cluster frees it once no task in flight still needs it). Used by the dispatcher's
+    thread only."""
+
+    def popitem(self) -> tuple[str, Future]:
+        sha, fut = super().popitem()
+        fut.release()
+        return sha, fut
 
 
 class _Topics:
@@ -106,9 +117,9 @@ class _Topics:
 
 
 class Dispatcher:
-    """Runs the job loop in a background thread of the process that owns it (`zapiki serve`, a notebook).
-
-    >>> # d = Dispatcher(settings, sessions, dask_client, secrets={...}); d.start(); ...; d.stop()
+    """Runs the job loop in a background thread of the process that owns it (`zapiki serve`, a notebook). Every
+    read and write of the database goes through the store's `JobRepository` (`self.repo`). The service makes
+    one and starts it (`ZapikiService.open(url, client)`); `stop()` releases what it holds back to pending.
     """
 
     def __init__(
@@ -120,7 +131,6 @@ class Dispatcher:
         resolve_resources: ResourceResolver | None = None,
     ) -> None:
         self.settings = settings
-        self.sessions = sessions
         self.client = client
         self.secrets = secrets
         self.secrets_id = secrets_id(secrets)
@@ -136,7 +146,7 @@ class Dispatcher:
         self._thread: threading.Thread | None = None
         self._nthreads = 0
         self._nthreads_at = 0.0
-        self._scattered: OrderedDict[str, Future] = OrderedDict()  # LRU: cache_scattered_blobs at most
+        self._scattered = _ScatteredBlobs(maxsize=max(1, settings.cache_scattered_blobs))
         self._scheduler_id: str | None = None
         self._last_user: dict[str, str] = {}  # per queue: the user served last (users take turns)
         self.batchable = frozenset(n for n in systems.names() if not systems.get(n).capabilities.isolated)
@@ -336,15 +346,12 @@ class Dispatcher:
             return None
         out = {}
         for name, (sha, load) in wanted.items():
-            fut = self._scattered.get(sha)
+            fut = self._scattered.get(sha)  # a hit is now the most recently used
             if fut is None or fut.status in ("error", "cancelled", "lost"):
-                # Sent to the cluster once; workers fetch it once each and keep it while this future lives.
+                # Sent to the cluster once; workers fetch it once each and keep it while this future lives. Past
+                # cache_scattered_blobs, the least recently used one is released (_ScatteredBlobs.popitem).
                 fut = self.client.scatter(load(), hash=False)
                 self._scattered[sha] = fut
-            self._scattered.move_to_end(sha)
-            while len(self._scattered) > max(1, self.settings.cache_scattered_blobs):
-                # released: the cluster frees it once no task in flight still needs it
-                self._scattered.popitem(last=False)[1].release()
             out[name] = {"sha256": sha, "data": fut}
         return out
 

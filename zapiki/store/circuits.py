@@ -105,6 +105,11 @@ class CircuitRepository:
                 raise NotFound(f"circuit {id_or_name!r} not found")
             return circuit_dict(pick)
 
+    def name_of(self, circuit_id: str) -> str | None:
+        """The name of circuit `circuit_id` (None when there is no such circuit), whoever owns it."""
+        with self.sessions() as s:
+            return s.execute(select(Circuit.name).where(Circuit.id == circuit_id)).scalar()
+
     def list(self, user_id: str | None, limit: int = 20, offset: int = 0) -> list[dict[str, Any]]:
         q = select(Circuit)
         if user_id is not None:

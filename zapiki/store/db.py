@@ -148,6 +148,16 @@ def inspect_tables(engine: Engine) -> list[str]:
     return sa.inspect(engine).get_table_names()
 
 
+def reachable(engine: Engine) -> bool:
+    """True when the database answers a trivial query now."""
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except Exception:
+        return False
+    return True
+
+
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions that keep loaded attributes after commit (rows are handed out as plain values)."""
     return sessionmaker(engine, expire_on_commit=False)

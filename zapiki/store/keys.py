@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -71,6 +72,22 @@ class KeyRepository:
                 s.rollback()
                 return self.get_or_create_user(email, name, tier)
             return _user_dict(user), True
+
+    def user(self, user_id: str) -> dict[str, Any]:
+        """The user `user_id`: {id, email, name, tier, created_at}; NotFound when there is none."""
+        with self.sessions() as s:
+            user = s.get(User, user_id)
+            if user is None:
+                raise NotFound(f"user {user_id} not found")
+            return _user_dict(user)
+
+    def emails(self, user_ids: Iterable[str]) -> dict[str, str]:
+        """{user id: email} of these users (unknown ids left out; no query for none)."""
+        ids = set(user_ids)
+        if not ids:
+            return {}
+        with self.sessions() as s:
+            return dict(s.execute(select(User.id, User.email).where(User.id.in_(ids))).all())
 
     def set_tier(self, user_id: str, tier: str) -> None:
         """Set a user's tier (what caps their jobs in flight)."""
