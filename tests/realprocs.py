@@ -169,8 +169,6 @@ def start_serve(tmp_path, db, port, *extra):
         "1",
         "--dask-dashboard-port",
         "0",
-        "--dashboards",
-        str(ROOT / "dashboards"),
         *extra,
     ]
     env = {**os.environ, "ZAPIKI_WARMUP": "0"}

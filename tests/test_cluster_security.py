@@ -372,12 +372,3 @@ def test_make_run_worker_passes_the_certificates_only_to_a_tls_scheduler():
     assert recipe().endswith("zapiki worker tls://127.0.0.1:8786 --certs .zapiki/certs")
     assert recipe("CERTS=/c", "SCHEDULER=tls://h:1").endswith("zapiki worker tls://h:1 --certs /c")
     assert recipe("SCHEDULER=tcp://h:1").endswith("zapiki worker tcp://h:1")
-
-
-def test_the_modules_examples_run():
-    import doctest
-
-    import zapiki.cluster_security
-
-    result = doctest.testmod(zapiki.cluster_security, optionflags=doctest.ELLIPSIS)
-    assert result.attempted >= 2 and result.failed == 0

@@ -125,3 +125,30 @@ def test_sigterm_answers_503_lets_running_jobs_finish_and_hands_back_the_rest(tm
         svc.close()
     assert done["status"] == "completed" and done["runs"] == 1 and done["retry_count"] == 0
     assert back["status"] == "pending" and back["retry_count"] == 0 and back["worker"] is None
+
+
+def test_the_dashboards_folder_holds_the_page_as_a_panel_app_of_its_own(tmp_path, free_port):
+    """`panel serve dashboards/dashboard.py` serves the page `zapiki serve` shows at /dashboard, over the
+    configured database."""
+    import os
+    import sys
+    from pathlib import Path
+
+    app = Path(__file__).resolve().parents[1] / "dashboards" / "dashboard.py"
+    port = free_port()
+    env = {**os.environ, "ZAPIKI_DATABASE_URL": f"sqlite:///{tmp_path}/panel.db"}
+    log_path = tmp_path / "panel.log"
+    with open(log_path, "wb") as log:
+        cmd = [sys.executable, "-m", "panel", "serve", str(app), "--port", str(port), "--address", "127.0.0.1"]
+        proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 120
+        while "Bokeh app running" not in log_path.read_text(errors="replace"):
+            assert proc.poll() is None and time.monotonic() < deadline, log_path.read_text(errors="replace")
+            time.sleep(0.1)
+        status, page = _request(f"http://127.0.0.1:{port}/dashboard")
+        assert status == 200 and b"bokeh" in page.lower()
+        assert (tmp_path / "panel.db").exists()  # the page opened the configured database
+        assert "Traceback" not in log_path.read_text(errors="replace"), log_path.read_text(errors="replace")
+    finally:
+        _stop(proc)

@@ -43,10 +43,9 @@ def main() -> None:
 @click.option("--n-workers", default=None, type=int, help="Local cluster: worker processes.")
 @click.option("--threads-per-worker", default=None, type=int, help="Local cluster: threads per worker.")
 @click.option("--dask-dashboard-port", default=8787, show_default=True, type=int)
-@click.option("--dashboards", default=None, type=click.Path(), help="Folder of Panel apps (default: ./dashboards).")
 @config_option
 def serve(**kwargs: Any) -> None:  # noqa: ANN401
-    """Serve the API, the dashboard and the job dispatcher."""
+    """Serve the API, the dashboard (at /dashboard) and the job dispatcher."""
     from zapiki.server import ServeOptions, serve
 
     serve(ServeOptions(**kwargs))

@@ -1,5 +1,6 @@
-"""`zapiki serve`: one Tornado server (Panel's) with the dashboard, the REST API and /health, a Dask cluster
-(local, or an existing scheduler), and the job dispatcher, over one database."""
+"""`zapiki serve`: one Tornado server (Panel's) with the dashboard (`zapiki.dashboard.page` at /dashboard), the
+REST API and /health, a Dask cluster (local, or an existing scheduler), and the job dispatcher, over one
+database. (`dashboards/dashboard.py` is the same page as a Panel app of its own, for `panel serve`.)"""
 
 from __future__ import annotations
 
@@ -9,10 +10,8 @@ import signal
 import sys
 import threading
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from zapiki.access import Gate
 from zapiki.config import Settings
 from zapiki.jobs.worker import stop_provers
 from zapiki.service import ZapikiService
@@ -31,15 +30,6 @@ class ServeOptions:
     threads_per_worker: int | None = None
     config: str | None = None
     dask_dashboard_port: int = 8787
-    dashboards: str | None = None
-
-
-def dashboards_dir(explicit: str | None = None) -> Path | None:
-    """The folder of Panel apps: --dashboards, else ./dashboards, else the one beside the package source."""
-    for candidate in (explicit, Path.cwd() / "dashboards", Path(__file__).resolve().parent.parent / "dashboards"):
-        if candidate and Path(candidate).is_dir():
-            return Path(candidate)
-    return None
 
 
 def start_cluster(settings: Settings, opts: ServeOptions) -> tuple[Any, Any]:  # noqa: ANN401
@@ -91,31 +81,6 @@ def first_start_key(service: ZapikiService) -> str | None:
     return raw
 
 
-def build_apps(service: ZapikiService, folder: Path | None, gate: Gate | None = None) -> dict[str, Any]:
-    """{url path: Panel app function} for every `dashboards/*.py` that defines `app(service)`; an app that also
-    takes `gate` is handed the API's (`zapiki.access.Gate`: key lookups and the per-key rate limiter), so the
-    dashboard's actions count against the same limits as the API's."""
-    import importlib.util
-    import inspect
-
-    apps: dict[str, Any] = {}
-    if folder is None:
-        return apps
-    for path in sorted(folder.glob("*.py")):
-        if path.name.startswith("_"):
-            continue
-        spec = importlib.util.spec_from_file_location(f"zapiki_dashboard_{path.stem}", path)
-        if spec is None or spec.loader is None:
-            continue
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        factory = getattr(module, "app", None)
-        if callable(factory):
-            kwargs = {"gate": gate} if gate is not None and "gate" in inspect.signature(factory).parameters else {}
-            apps[path.stem] = lambda f=factory, kw=kwargs: f(service, **kw)
-    return apps
-
-
 def _warm_kernels() -> None:
     try:
         from zapiki.kernels import warmup
@@ -130,6 +95,7 @@ def serve(opts: ServeOptions) -> None:
     import panel as pn
 
     from zapiki.api import api_context, routes
+    from zapiki.dashboard import page
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     settings = Settings.load(opts.config)
@@ -142,12 +108,10 @@ def serve(opts: ServeOptions) -> None:
         # background, so the first request does not pay for it.
         threading.Thread(target=_warm_kernels, name="zapiki-warmup", daemon=True).start()
     api = api_context(service, settings)  # one gate (keys, rate limits) for the API and the dashboard
-    apps = build_apps(service, dashboards_dir(opts.dashboards), api.gate)
     base = f"http://{opts.host}:{opts.port}"
     print(f"Zapiki {base}", flush=True)
     print(f"  API            {base}/api/v1   (spec: {base}/api/v1/openapi.json, health: {base}/health)")
-    for name in apps:
-        print(f"  Dashboard      {base}/{name}")
+    print(f"  Dashboard      {base}/dashboard")
     print(f"  Dask dashboard {client.dashboard_link}")
     print(f"  Scheduler      {client.scheduler.address}")
     print(f"  Database       {service.engine.url.render_as_string(hide_password=True)}")
@@ -179,7 +143,7 @@ def serve(opts: ServeOptions) -> None:
     signal.signal(signal.SIGINT, _on_signal)
     try:
         pn.serve(
-            apps or {"dashboard": lambda: pn.pane.Markdown("# Zapiki\nNo dashboards found.")},
+            {"dashboard": lambda: page(service, api.gate)},  # one page per browser session
             port=opts.port,
             address=opts.host,
             extra_patterns=routes(service, settings, api),

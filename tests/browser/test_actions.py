@@ -3,8 +3,6 @@ and the same per-key rate limit (no browser needed)."""
 
 from __future__ import annotations
 
-import doctest
-
 import httpx
 import pytest
 from liveserver import LiveServer
@@ -100,21 +98,6 @@ def test_an_admin_key_acts_on_every_users_jobs_from_the_page_and_creates_its_own
     assert root.cancel(job)["status"] == "cancelled"
     mine = root.submit("commitment", "the operator's")["job_id"]
     assert svc.proofs.get_job(mine)["user_id"] == svc.default_user_id
-
-
-def test_the_documented_examples_run():
-    import zapiki.dashboard.actions
-    import zapiki.dashboard.cluster
-    import zapiki.dashboard.source
-    import zapiki.dashboard.submit
-
-    for module in (
-        zapiki.dashboard.source,
-        zapiki.dashboard.actions,
-        zapiki.dashboard.submit,
-        zapiki.dashboard.cluster,
-    ):
-        assert doctest.testmod(module, optionflags=doctest.ELLIPSIS).failed == 0
 
 
 def test_the_views_build_in_a_notebook_for_the_operator_or_one_user(served):

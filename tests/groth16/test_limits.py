@@ -6,7 +6,6 @@ The fixture circuits: multiplier (1 constraint, 4 wires, 1 public signal, domain
 
 from __future__ import annotations
 
-import doctest
 import struct
 from pathlib import Path
 
@@ -63,13 +62,6 @@ def fast_and_small(fn, max_seconds=1.0, max_peak=1 << 20):
 
 
 # --- CircuitLimits and check_circuit_limits --------------------------------------------------------------------
-
-
-def test_limits_module_examples():
-    import zapiki.systems.groth16.limits as mod
-
-    result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
-    assert result.failed == 0 and result.attempted > 0
 
 
 @pytest.mark.parametrize(

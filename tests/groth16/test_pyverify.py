@@ -250,15 +250,3 @@ def test_the_verify_command_imports_neither_numpy_nor_numba(multiplier):
     assert res.returncode == 0, res.stderr
     assert "OK: the proof is valid" in res.stdout
     assert "HEAVY []" in res.stderr, res.stderr
-
-
-@pytest.mark.parametrize("name", ["zapiki.bn254py", "fields", "curve", "pairing", "groth16"])
-def test_docstring_examples(name, monkeypatch):
-    import doctest
-    import importlib
-    from pathlib import Path
-
-    monkeypatch.chdir(Path(__file__).resolve().parents[2])
-    module = importlib.import_module(name if "." in name else f"zapiki.bn254py.{name}")
-    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
-    assert result.failed == 0 and result.attempted > 0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 import json
 import subprocess
 import sys
@@ -11,7 +10,6 @@ from pathlib import Path
 import pytest
 
 import zapiki.kernels as kernels
-from zapiki.kernels import field, g1
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -46,9 +44,3 @@ def test_second_process_loads_every_kernel_from_cache():
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result["misses"] == {}
     assert result["hits"] > 20
-
-
-@pytest.mark.parametrize("module", [kernels, field, g1], ids=lambda m: m.__name__)
-def test_docstring_examples_run(module):
-    failed, attempted = doctest.testmod(module)
-    assert attempted > 0 and failed == 0

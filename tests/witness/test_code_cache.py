@@ -52,9 +52,16 @@ def test_a_compiled_circuit_is_kept_in_a_private_folder_and_used_again(tmp_path)
 def test_a_damaged_cache_entry_is_compiled_again_not_trusted(tmp_path):
     folder = tmp_path / "cache"
     _witness_in_a_fresh_process(str(folder))
-    for path in _artifacts(folder):
-        path.write_bytes(os.urandom(path.stat().st_size))
+    kept = _artifacts(folder)
+    assert kept, "nothing compiled was kept: there is nothing to damage"
+    damaged = {}
+    for path in kept:
+        damaged[path] = os.urandom(path.stat().st_size)
+        path.write_bytes(damaged[path])
     _witness_in_a_fresh_process(str(folder))  # still the right witness
+    assert set(_artifacts(folder)) == set(kept)
+    for path, junk in damaged.items():  # each damaged entry was refused, compiled again and written back
+        assert path.read_bytes() != junk, f"{path.name} still holds the damaged bytes"
 
 
 def test_the_cache_lives_in_the_users_cache_folder_unless_turned_off(tmp_path):

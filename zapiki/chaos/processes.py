@@ -177,9 +177,8 @@ class SupervisedWorker:
 class Serve:
     """`zapiki serve` on the soak's database and scheduler."""
 
-    def __init__(self, folder: Path, port: int, db: str, scheduler: str, env: dict[str, str], dashboards: Path) -> None:
+    def __init__(self, folder: Path, port: int, db: str, scheduler: str, env: dict[str, str]) -> None:
         self.folder, self.port, self.db, self.scheduler, self.env = folder, port, db, scheduler, env
-        self.dashboards = dashboards
         self.proc: subprocess.Popen | None = None
         self.started = 0
         self.url = f"http://127.0.0.1:{port}"
@@ -188,7 +187,7 @@ class Serve:
         self.started += 1
         log_path = self.folder / f"serve-{self.started}.log"
         cmd = [PYTHON, "-m", "zapiki.cli", "serve", "--port", str(self.port), "--db", self.db]
-        cmd += ["--scheduler", self.scheduler, "--dask-dashboard-port", "0", "--dashboards", str(self.dashboards)]
+        cmd += ["--scheduler", self.scheduler, "--dask-dashboard-port", "0"]
         self.proc = spawn(cmd, log_path, self.env, cwd=self.folder)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -5,7 +5,20 @@ or restarts PostgreSQL. After each blow it measures how long until a new job com
 every acknowledged job must become final, a calm phase checks queue weights and per-user turns, and every
 invariant of `zapiki.chaos.invariants` is checked against the database and its audit trail.
 
->>> # report = run_soak(SoakOptions(seed=7, duration_s=180, folder=Path("/tmp/soak"), circuit=Path("...")))
+A soak needs PostgreSQL's server binaries and minutes: run one with ``python -m zapiki.chaos --seed 7`` or::
+
+    report = run_soak(SoakOptions(seed=7, duration_s=180, folder=Path("/tmp/soak"),
+                                  circuit=Path("tests/fixtures/groth16/multiplier")))
+    for line in report.lines():
+        print(line)
+
+Its report names the seed that replays it, its figures and what it found:
+
+>>> for line in Report(seed=7, figures={"blows": 12}).lines():
+...     print(line)
+chaos soak seed=7 (replay: python -m zapiki.chaos --seed 7)
+  blows: 12
+  every invariant holds
 """
 
 from __future__ import annotations
@@ -47,7 +60,6 @@ class SoakOptions:
     duration_s: float
     folder: Path
     circuit: Path  # a folder with circuit.wasm and circuit.zkey (a small circuit with inputs a and b)
-    dashboards: Path | None = None
     gap_s: tuple[float, float] = (3.0, 10.0)  # seconds between blows
     settle_s: float = 600.0
     pause_s: float = 0.4  # between one user's requests
@@ -140,8 +152,7 @@ class Soak:
         self.scheduler = Scheduler(self.folder, free_port(), self.env)
         self.scheduler.start()
         self.workers = [SupervisedWorker(self.folder, f"w{i}", self.scheduler.address, self.env) for i in (1, 2)]
-        dashboards = self.opts.dashboards or Path(__file__).resolve().parents[2] / "dashboards"
-        self.serve = Serve(self.folder, free_port(), self.pg.url, self.scheduler.address, self.env, dashboards)
+        self.serve = Serve(self.folder, free_port(), self.pg.url, self.scheduler.address, self.env)
         self.serve.start()
 
     def stop(self) -> None:

@@ -4,7 +4,15 @@ Both read their state from the connection each time they are asked (nothing is c
 HTML in Jupyter, and can be awaited (`await job`, `await batch`) so that a notebook's event loop keeps running
 while they finish.
 
->>> # batch = zk.submit_many("commitment", ["a", "b"]); batch.wait(); batch.to_dataframe()
+>>> import zapiki
+>>> with zapiki.connect(db="sqlite://", n_workers=1, threads_per_worker=1) as zk:  # a local cluster, one worker
+...     batch = zk.submit_many("commitment", ["a", "b"], progress=False)
+...     batch.wait(timeout=120, progress=False)
+...     [zk.verify("commitment", proof) for proof in batch.results()]
+...     list(batch.to_dataframe()["status"])
+<JobBatch of 2 jobs: 2 completed>
+[True, True]
+['completed', 'completed']
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ from collections.abc import Generator, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from zapiki import schema
 from zapiki.client import args, html
 from zapiki.client.args import FINAL
 from zapiki.errors import JobFailed
@@ -24,41 +33,10 @@ from zapiki.errors import JobFailed
 if TYPE_CHECKING:
     from zapiki.client.core import Zapiki
 
-# The seed's job fields first, then the queue name and the attempt details.
-JOB_COLUMNS = [
-    "id",
-    "user_id",
-    "proof_id",
-    "status",
-    "priority",
-    "retry_count",
-    "max_retries",
-    "error_message",
-    "created_at",
-    "started_at",
-    "completed_at",
-    "proof_system",
-    "queue",
-    "runs",
-    "worker",
-    "next_attempt_at",
-]
-JOB_TIMES = ("created_at", "started_at", "completed_at", "next_attempt_at")
-# The seed's proof fields first.
-PROOF_COLUMNS = [
-    "id",
-    "status",
-    "proof_data",
-    "generation_time_ms",
-    "created_at",
-    "completed_at",
-    "proof_system",
-    "circuit_id",
-    "public_inputs",
-    "verification_key",
-    "error_message",
-]
-PROOF_TIMES = ("created_at", "completed_at")
+# The API's fields (zapiki.schema), the seed's first; times as UTC timestamps.
+JOB_COLUMNS = list(schema.JOB_FIELDS)
+PROOF_COLUMNS = list(schema.PROOF_FIELDS)
+JOB_TIMES, PROOF_TIMES = schema.JOB_TIMES, schema.PROOF_TIMES
 
 
 def frame(rows: list[dict[str, Any]], columns: list[str], times: tuple[str, ...]) -> Any:  # noqa: ANN401
@@ -100,7 +78,13 @@ def _poll_delays(remote: bool) -> Generator[float, None, None]:
 class Job:
     """A handle on one job.
 
-    >>> # job = zk.submit("commitment", "x"); job.result(timeout=30)["proof"]["commitment"]
+    >>> import zapiki
+    >>> with zapiki.connect(db="sqlite://", local_cluster=False) as zk:  # no cluster: a submitted job waits
+    ...     job = zk.submit("commitment", "x")
+    ...     job.status, job.cancel().status, job.retry().status
+    ('pending', 'cancelled', 'pending')
+
+    With a cluster, ``job.result(timeout=30)`` waits for the job and returns its proof.
     """
 
     def __init__(self, client: Zapiki, job_id: str, proof_id: str) -> None:
@@ -170,7 +154,15 @@ class Job:
 class JobBatch(list[Job]):
     """The jobs of one `submit_many`, in order.
 
-    >>> # batch.wait(); batch.results(); batch.failed(); batch.to_dataframe(); batch.export("proofs/")
+    >>> import zapiki
+    >>> with zapiki.connect(db="sqlite://", local_cluster=False) as zk:  # no cluster: submitted jobs wait
+    ...     batch = zk.submit_many("commitment", ["a", "b", "c"], progress=False)
+    ...     _ = batch[0].cancel()
+    ...     batch, batch.failed()
+    (<JobBatch of 3 jobs: 1 cancelled, 2 pending>, <JobBatch of 1 jobs: 1 cancelled>)
+
+    ``batch.wait()``, ``batch.results()``, ``batch.to_dataframe()`` and ``batch.export("proofs/")`` once they
+    run (the module's example).
     """
 
     def __init__(self, client: Zapiki, jobs: Iterable[Job]) -> None:
@@ -199,7 +191,7 @@ class JobBatch(list[Job]):
         with tqdm(total=len(self), disable=not progress, desc="proofs", unit="job") as bar:
             while open_ids:
                 # Jobs of one queue finish roughly in order: look at the oldest open ones only.
-                head = open_ids[:1000]
+                head = open_ids[: schema.LOOKUP_MAX_IDS]
                 rows = self._rows(head)
                 finished = {i for i in head if rows.get(i, {}).get("status") in FINAL}
                 if finished:

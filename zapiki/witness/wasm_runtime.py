@@ -31,11 +31,11 @@ import math
 import os
 import threading
 import time
-from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
 import wasmtime
+from cachetools import LRUCache
 
 from zapiki.errors import FormatError, WitnessError
 from zapiki.privatefiles import make_private_dirs, private_dir_problems, user_cache_dir
@@ -77,7 +77,8 @@ class _CircomError(Exception):
 _engine_lock = threading.Lock()
 _default_engine: wasmtime.Engine | None = None
 _tickers: dict[int, wasmtime.Engine] = {}
-_modules: OrderedDict[tuple[int, str], tuple[wasmtime.Engine, wasmtime.Module]] = OrderedDict()
+# LRU by (id(engine), wasm sha256)
+_modules: LRUCache[tuple[int, str], tuple[wasmtime.Engine, wasmtime.Module]] = LRUCache(_CACHE_SIZE)
 
 
 def default_engine() -> wasmtime.Engine:
@@ -154,7 +155,6 @@ def compile_module(wasm: bytes, engine: wasmtime.Engine | None = None) -> tuple[
     with _engine_lock:
         hit = _modules.get(key)
         if hit is not None and hit[0] is engine:
-            _modules.move_to_end(key)
             return hit[1], digest
     try:
         module = wasmtime.Module(engine, wasm)
@@ -162,8 +162,6 @@ def compile_module(wasm: bytes, engine: wasmtime.Engine | None = None) -> tuple[
         raise FormatError(f"circuit wasm: not a valid WebAssembly module: {_trap_reason(exc)}") from exc
     with _engine_lock:
         _modules[key] = (engine, module)  # holding the engine keeps id(engine) unique while cached
-        while len(_modules) > _CACHE_SIZE:
-            _modules.popitem(last=False)
     return module, digest
 
 

@@ -13,11 +13,11 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from cachetools import LRUCache
 
 from zapiki.errors import FormatError
 from zapiki.formats import ZKey, read_zkey
@@ -79,11 +79,11 @@ def proving_key_from_zkey(zkey: ZKey) -> ProvingKey:
     return ProvingKey(zkey=zkey, row_ptr=(ptrs[0], ptrs[1]), signal=(sigs[0], sigs[1]), value=(vals[0], vals[1]))
 
 
-_CACHE: OrderedDict[str, ProvingKey] = OrderedDict()
+#: Parsed keys kept per process (a 2^16 key is ~100 MB of arrays); `configure_caches` changes it.
+CACHE_SIZE = 4
+_CACHE: LRUCache[str, ProvingKey] = LRUCache(CACHE_SIZE)  # by sha256; configure_caches replaces it
 _STAMPS: dict[tuple, str] = {}  # (path, mtime, size, inode) -> sha256 of a file already read
 _CACHE_LOCK = threading.Lock()
-#: Parsed keys kept per process (a 2^16 key is ~100 MB of arrays).
-CACHE_SIZE = 4
 
 
 def file_stamp(path: str | os.PathLike[str]) -> tuple[str, int, int, int]:
@@ -104,7 +104,6 @@ def load_proving_key(source: str | Path | bytes | bytearray | memoryview) -> Pro
                 digest = _STAMPS.get(stamp)
                 hit = _CACHE.get(digest) if digest else None
                 if hit is not None:
-                    _CACHE.move_to_end(digest)
                     return hit
             data = Path(source).read_bytes()
         except OSError as exc:
@@ -119,13 +118,10 @@ def load_proving_key(source: str | Path | bytes | bytearray | memoryview) -> Pro
                 del _STAMPS[next(iter(_STAMPS))]
         hit = _CACHE.get(digest)
         if hit is not None:
-            _CACHE.move_to_end(digest)
             return hit
     pk = proving_key_from_zkey(read_zkey(data))
     with _CACHE_LOCK:
-        _CACHE[digest] = pk
-        while len(_CACHE) > CACHE_SIZE:
-            _CACHE.popitem(last=False)
+        _CACHE[digest] = pk  # the least recently used goes when full
     return pk
 
 

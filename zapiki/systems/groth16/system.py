@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections import OrderedDict
-from collections.abc import Hashable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from cachetools import LRUCache
+
 from zapiki.errors import FormatError, InputError
 from zapiki.systems.base import Capabilities, ProofOutput, ProveContext
+from zapiki.systems.groth16.registration import CircuitRegistration
 
 if TYPE_CHECKING:
     from zapiki.formats import R1CS
@@ -27,13 +29,14 @@ if TYPE_CHECKING:
 
 __all__ = ["Groth16System", "configure_caches", "witness_calculator"]
 
-_CALCS: OrderedDict[str, WitnessCalculator] = OrderedDict()  # LRU, by wasm sha256
-_VKEYS: OrderedDict[str, dict] = OrderedDict()
-_R1CS: OrderedDict[tuple, R1CS] = OrderedDict()  # LRU, by keys.file_stamp: as many as proving keys
-_LOCK = threading.Lock()
 #: Witness calculators (compiled wasm modules) kept per process; `configure_caches` changes it.
 CALCULATORS = 8
 _VKEYS_SIZE = 64
+_CALCS: LRUCache[str, WitnessCalculator] = LRUCache(CALCULATORS)  # by wasm sha256
+_VKEYS: LRUCache[str, dict] = LRUCache(_VKEYS_SIZE)
+# By keys.file_stamp, as many as proving keys (keys.CACHE_SIZE, not imported here: it loads the kernels).
+_R1CS: LRUCache[tuple, R1CS] = LRUCache(4)
+_LOCK = threading.Lock()
 
 
 def configure_caches(calculators: int | None = None, proving_keys: int | None = None) -> None:
@@ -41,30 +44,30 @@ def configure_caches(calculators: int | None = None, proving_keys: int | None = 
 
     >>> configure_caches(calculators=8, proving_keys=4)
     """
-    global CALCULATORS
+    global CALCULATORS, _CALCS, _R1CS
     from . import keys
 
     if calculators is not None:
         CALCULATORS = max(1, int(calculators))
         with _LOCK:  # a smaller size takes effect at once
-            while len(_CALCS) > CALCULATORS:
-                _CALCS.popitem(last=False)
+            _CALCS = _resized(_CALCS, CALCULATORS)
     if proving_keys is not None:
         keys.CACHE_SIZE = max(1, int(proving_keys))
         with keys._CACHE_LOCK:
-            while len(keys._CACHE) > keys.CACHE_SIZE:
-                keys._CACHE.popitem(last=False)
+            keys._CACHE = _resized(keys._CACHE, keys.CACHE_SIZE)
         with _LOCK:
-            while len(_R1CS) > keys.CACHE_SIZE:
-                _R1CS.popitem(last=False)
+            _R1CS = _resized(_R1CS, keys.CACHE_SIZE)
 
 
-def _remember(cache: OrderedDict, key: Hashable, value: Any, size: int) -> None:  # noqa: ANN401
-    with _LOCK:
-        cache[key] = value
-        cache.move_to_end(key)
-        while len(cache) > size:
-            cache.popitem(last=False)
+def _resized(cache: LRUCache, size: int) -> LRUCache:
+    """A cache of ``size`` holding ``cache``'s most recently used entries (the caller holds its lock)."""
+    entries = []
+    while cache:
+        entries.append(cache.popitem())  # least recently used first
+    resized = LRUCache(size)
+    for key, value in entries:
+        resized[key] = value  # beyond `size`, the least recently used go
+    return resized
 
 
 def _read(path: Any, what: str) -> bytes:  # noqa: ANN401
@@ -86,7 +89,8 @@ def witness_calculator(wasm: bytes | str | Path) -> WitnessCalculator:
         from zapiki.witness import WitnessCalculator
 
         calc = WitnessCalculator(data)
-    _remember(_CALCS, digest, calc, CALCULATORS)
+    with _LOCK:  # (the cache object is looked up under the lock: configure_caches replaces it)
+        _CALCS[digest] = calc
     return calc
 
 
@@ -105,7 +109,8 @@ def r1cs_of(path: str | Path) -> R1CS:
         r1cs = _R1CS.get(stamp)
     if r1cs is None:
         r1cs = read_r1cs(Path(path))
-    _remember(_R1CS, stamp, r1cs, keys.CACHE_SIZE)
+    with _LOCK:
+        _R1CS[stamp] = r1cs
     return r1cs
 
 
@@ -119,7 +124,7 @@ def _check_values(value: Any, where: str, depth: int = 0) -> None:  # noqa: ANN4
         raise InputError(f"input {where}: expected an integer or a decimal/hex string, got {type(value).__name__}")
 
 
-class Groth16System:
+class Groth16System(CircuitRegistration):
     """Groth16 proofs of circom circuits, verifiable with ``snarkjs groth16 verify``.
 
     >>> Groth16System().prepare_input({"a": 3, "b": ["0x0b"]}, {})
@@ -168,7 +173,8 @@ class Groth16System:
             vkey = _VKEYS.get(pk.sha256)
         if vkey is None:
             vkey = vkey_of(pk.zkey)
-        _remember(_VKEYS, pk.sha256, vkey, _VKEYS_SIZE)
+        with _LOCK:
+            _VKEYS[pk.sha256] = vkey
         return ProofOutput(proof_data=out.proof_json(), public_inputs=out.public_json(), verification_key=vkey)
 
     def verify(self, proof: dict[str, Any], public_inputs: Any, verification_key: Any) -> bool:  # noqa: ANN401
