@@ -2,12 +2,11 @@
 
 A key is looked up by its hash and the answer cached for `cache_s` seconds (a revoked key may work that much
 longer); every request or dashboard action counts against the key's per-minute rate limit (one `RateLimiter`
-per server process, shared by the API and the dashboard); an admin key's *scope* is every user (None), a user
-key's its own user id.
+per server process, shared by the API and the dashboard, a sliding one-minute window per key); an admin key's
+*scope* is every user (None), a user key's its own user id.
 
 >>> from zapiki.service import ZapikiService
 >>> svc = ZapikiService.open("sqlite://", dispatch=False)
->>> from zapiki.api.ratelimit import RateLimiter
 >>> gate = Gate(svc, RateLimiter({"free": 1}))
 >>> _, raw = svc.keys.create_key("ada@example.com", tier="free")
 >>> who = gate.authenticate(raw)
@@ -24,30 +23,76 @@ Traceback (most recent call last):
 ...
 zapiki.errors.InputError: options.priority 'high' needs a key of tier pro or enterprise; this key is free
 >>> svc.close()
+
+The limiter alone, with its clock given:
+
+>>> limiter = RateLimiter({"free": 2})
+>>> [limiter.hit("k", "free", now=0.0).allowed for _ in range(3)]
+[True, True, False]
+>>> limiter.hit("k", "free", now=61.0).allowed
+True
 """
 
 from __future__ import annotations
 
+import math
 import threading
 import time
+from collections import deque
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from cachetools import TTLCache
 
 from zapiki.config import Settings
 from zapiki.errors import InputError, ZapikiError
 
-if TYPE_CHECKING:  # zapiki.api imports this module: its rate limiter is imported when a Gate is made
-    from zapiki.api.ratelimit import Decision, RateLimiter
+if TYPE_CHECKING:
     from zapiki.service import ZapikiService
 
-__all__ = ["Gate", "RateLimited", "check_priority", "scope"]
+__all__ = ["Decision", "Gate", "RateLimited", "RateLimiter", "check_priority", "scope"]
 
 MAX_CACHED_KEYS = 10_000
+WINDOW_S = 60.0
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    limit: int
+    remaining: int
+    retry_after_s: int
+
+
+class RateLimiter:
+    """Requests per key in the last minute, against the key's tier's limit (`api.rate_limits`; an unknown tier
+    gets the free tier's)."""
+
+    def __init__(self, limits: dict[str, int] | None = None) -> None:
+        self.limits = {**Settings().rate_limits, **(limits or {})}
+        self._hits: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def hit(self, key_id: str, tier: str, now: float | None = None) -> Decision:
+        """Count one request of `key_id`; allowed while fewer than the tier's limit fell in the last minute."""
+        now = time.monotonic() if now is None else now
+        limit = self.limits.get(tier, self.limits["free"])
+        with self._lock:
+            window = self._hits.setdefault(key_id, deque())
+            while window and window[0] <= now - WINDOW_S:
+                window.popleft()
+            if len(window) >= limit:
+                retry = max(1, math.ceil(window[0] + WINDOW_S - now))
+                return Decision(False, limit, 0, retry)
+            window.append(now)
+            return Decision(True, limit, limit - len(window), 0)
 
 
 class RateLimited(ZapikiError):
     """The key used up its requests for this minute; `decision` says its limit and when to try again."""
 
     code = "rate_limited"
+    http_status = 429
 
     def __init__(self, decision: Decision) -> None:
         super().__init__(f"rate limit of {decision.limit} requests per minute exceeded")
@@ -71,20 +116,18 @@ class Gate:
     """Key lookups (cached) and per-key rate limits over one service; one per server process."""
 
     def __init__(self, service: ZapikiService, limiter: RateLimiter | None = None, cache_s: float = 2.0) -> None:
-        from zapiki.api.ratelimit import RateLimiter
-
         self.service = service
         self.limiter = limiter or RateLimiter(service.settings.rate_limits)
         self.cache_s = cache_s
-        self._cache: dict[str, tuple[float, dict[str, Any] | None]] = {}
+        self._cache: TTLCache[str, dict[str, Any] | None] = TTLCache(MAX_CACHED_KEYS, cache_s, timer=time.monotonic)
         self._lock = threading.Lock()
 
     def cached(self, raw: str) -> tuple[bool, dict[str, Any] | None]:
         """(True, who) when the key was looked up less than `cache_s` ago, else (False, None): answered without
         the database (the API asks on its event loop)."""
-        hit = self._cache.get(raw)
-        if hit is not None and hit[0] > time.monotonic():
-            return True, hit[1]
+        with self._lock:
+            if raw in self._cache:
+                return True, self._cache[raw]
         return False, None
 
     def authenticate(self, raw: str) -> dict[str, Any] | None:
@@ -92,12 +135,9 @@ class Gate:
         found, who = self.cached(raw)
         if found:
             return who
-        now = time.monotonic()
         who = self.service.keys.authenticate(raw)
         with self._lock:
-            if len(self._cache) > MAX_CACHED_KEYS:
-                self._cache.clear()
-            self._cache[raw] = (now + self.cache_s, who)
+            self._cache[raw] = who
         return who
 
     def admit(self, who: dict[str, Any]) -> Decision:

@@ -17,25 +17,23 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from distributed import Client
-from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from zapiki import systems
+from zapiki import schema, systems
 from zapiki.config import PRIORITIES, Settings
-from zapiki.errors import InputError
+from zapiki.errors import InputError, UnknownProofSystem
 from zapiki.jobs.dispatcher import Dispatcher
 from zapiki.jobs.execute import execute
 from zapiki.store.circuits import CircuitRepository
-from zapiki.store.db import create_engine_for, session_factory, upgrade
+from zapiki.store.db import create_engine_for, reachable, session_factory, upgrade
 from zapiki.store.jobs import JobRepository
 from zapiki.store.keys import DEFAULT_EMAIL, KeyRepository
 from zapiki.store.proofs import ProofRepository
-from zapiki.systems.base import ProveContext
+from zapiki.systems.base import CircuitSystem, ProveContext
 from zapiki.systems.commitment import SIGNING_KEY
 from zapiki.witness.sandbox import probe as probe_wasm
 
 log = logging.getLogger("zapiki.service")
-MAX_RETRIES_LIMIT = 10
 
 
 class ZapikiService:
@@ -123,24 +121,21 @@ class ZapikiService:
 
     # -- proofs ----------------------------------------------------------------------------------------------
     def _options(self, options: dict[str, Any] | None) -> dict[str, Any]:
-        options = dict(options or {})
+        """`options` checked (`zapiki.schema.JobOptions`), with the service's defaults filled in."""
+        if options is None:
+            options = {}
         if not isinstance(options, dict):
             raise InputError("options must be an object")
-        queue = options.get("priority", "normal")
-        if queue not in PRIORITIES:
-            raise InputError(f"priority must be one of {', '.join(PRIORITIES)}, got {queue!r}")
-        timeout = options.get("timeout_s", self.settings.default_timeout_s)
-        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout:
-            raise InputError("timeout_s must be a positive number of seconds")
-        if timeout > self.settings.max_timeout_s:
-            raise InputError(f"timeout_s may be at most {self.settings.max_timeout_s:g} seconds")
-        retries = options.get("max_retries", self.settings.max_retries)
-        if isinstance(retries, bool) or not isinstance(retries, int) or not 0 <= retries <= MAX_RETRIES_LIMIT:
-            raise InputError(f"max_retries must be an integer from 0 to {MAX_RETRIES_LIMIT}")
-        is_async = options.get("async", False)
-        if not isinstance(is_async, bool):
-            raise InputError("options.async must be true or false")
-        return {**options, "priority": queue, "timeout_s": float(timeout), "max_retries": retries, "async": is_async}
+        try:
+            checked = schema.job_options(self.settings.max_timeout_s).model_validate(options)
+        except schema.ValidationError as exc:
+            raise InputError(schema.describe(exc, prefix="options")) from None
+        opts = checked.model_dump(by_alias=True)
+        if opts["timeout_s"] is None:
+            opts["timeout_s"] = self.settings.default_timeout_s
+        if opts["max_retries"] is None:
+            opts["max_retries"] = self.settings.max_retries
+        return opts
 
     def create_proof(
         self,
@@ -240,12 +235,10 @@ class ZapikiService:
     ) -> dict[str, Any]:
         """Store a circom circuit — its witness wasm and its proving key (plus, optionally, its r1cs, so that an
         unsatisfied witness is reported with the first failing constraint), or its wasm and r1cs for a
-        single-party development setup run here — and return it with its id and verification key."""
-        from zapiki.systems import groth16
-
+        setup run here — and return it with its id and verification key. The files and keys are the proof
+        system's business (`zapiki.systems.base.CircuitSystem`)."""
         name = _circuit_name(name)
-        if proof_system != "groth16":
-            raise InputError(f"circuits are supported for groth16 only, not {proof_system!r}")
+        impl = _circuit_system(proof_system)
         if not wasm:
             raise InputError("the circuit's .wasm is required")
         if zkey is None and r1cs is None:
@@ -256,17 +249,7 @@ class ZapikiService:
         wasm_info = probe_wasm(wasm, self.settings.wasm)
         # a key's tier bounds the circuit, checked on the files' headers before any work is sized by them
         limits = self.settings.circuit_limits.get(tier) if tier else None
-        if limits is not None:
-            groth16.check_circuit_limits({"witness_size": wasm_info["witness_size"]}, limits)
-        if zkey is None:
-            zkey, vkey = groth16.dev_setup(r1cs, limits=limits)
-            info = {"setup": "development (single party, not a ceremony)"}
-        else:
-            groth16.circuit_info(r1cs=r1cs, zkey=zkey, limits=limits)
-            vkey = groth16.export_vkey(zkey)
-            info = {"setup": "provided"}
-        # FormatError (an input error) when the wasm, the key and the r1cs are not of one circuit
-        info = groth16.check_wasm_fits({**info, **groth16.circuit_info(r1cs=r1cs, zkey=zkey)}, wasm_info)
+        zkey, vkey, info = impl.circuit_keys(wasm_info, zkey=zkey, r1cs=r1cs, limits=limits)
         return self.circuits.create(
             user_id,
             name,
@@ -281,24 +264,31 @@ class ZapikiService:
         )
 
     def start_circuit_setup(
-        self, user_id: str, name: str, *, wasm: bytes, r1cs: bytes, is_public: bool = False, tier: str | None = None
+        self,
+        user_id: str,
+        name: str,
+        *,
+        wasm: bytes,
+        r1cs: bytes,
+        is_public: bool = False,
+        tier: str | None = None,
+        proof_system: str = "groth16",
     ) -> dict[str, Any]:
-        """Register a circuit from its r1cs with the development setup running in the background: returns at
-        once with status 'setting_up'; the circuit becomes 'ready' (or 'failed' with the reason) when done."""
-        from zapiki.systems import groth16
-
+        """Register a circuit from its r1cs with its setup running in the background: returns at once with
+        status 'setting_up'; the circuit becomes 'ready' (or 'failed' with the reason) when done."""
         name = _circuit_name(name)
+        impl = _circuit_system(proof_system)
         if not wasm or not r1cs:
             raise InputError("the circuit's .wasm and .r1cs are both required for a development setup")
         self._check_quota(user_id, tier, wasm, r1cs)
         # both readable, and of one circuit, before the setup starts (the wasm probed away from this process)
         wasm_info = probe_wasm(wasm, self.settings.wasm)
         limits = self.settings.circuit_limits.get(tier) if tier else None
-        groth16.check_wasm_fits(groth16.circuit_info(r1cs=r1cs, limits=limits), wasm_info)
+        impl.check_circuit(wasm_info, zkey=None, r1cs=r1cs, limits=limits)
         circuit = self.circuits.create(
             user_id,
             name,
-            proof_system="groth16",
+            proof_system=proof_system,
             is_public=bool(is_public),
             status="setting_up",
             wasm_sha256=self.circuits.put_blob(wasm),
@@ -308,15 +298,14 @@ class ZapikiService:
 
         def _setup() -> None:
             try:
-                zkey, vkey = groth16.dev_setup(r1cs, limits=limits)
+                zkey, vkey, info = impl.circuit_keys(wasm_info, zkey=None, r1cs=r1cs, limits=limits)
                 # merged into the info as it is now (the dashboard may have recorded the input names meanwhile)
                 now = self.circuits.get(circuit["id"])["info"] or {}
-                info = groth16.check_wasm_fits({**now, **groth16.circuit_info(r1cs=r1cs, zkey=zkey)}, wasm_info)
                 self.circuits.update(
                     circuit["id"],
                     zkey_sha256=self.circuits.put_blob(zkey),
                     verification_key=vkey,
-                    info=info,
+                    info={**now, **info},
                     status="ready",
                 )
             except Exception as exc:
@@ -348,8 +337,7 @@ class ZapikiService:
         return self.circuits.find(id_or_name, user_id)
 
     def verify(self, system: str, proof: Any, public_inputs: Any, verification_key: Any = None) -> bool:  # noqa: ANN401
-        """True when `proof` is valid (and, for systems the service signs, signed by this service); malformed
-        proofs or inputs raise InputError."""
+        """True when `proof` is valid (and, for systems the service signs, signed by this service)."""
         return self.check(system, proof, public_inputs, verification_key)[0]
 
     def check(
@@ -359,12 +347,24 @@ class ZapikiService:
         public_inputs: Any,  # noqa: ANN401
         verification_key: Any = None,  # noqa: ANN401
     ) -> tuple[bool, str | None]:
-        """(valid, reason when not). A system whose proofs the service signs (`service_key`, e.g. commitment)
-        verifies only against the service's own public keys, the current and the rotated-out ones: a proof
-        carrying a stranger's key is not valid, however well it is signed."""
+        """(valid, reason when not). A proof that cannot even be read is not valid (its reason says why); only
+        an unknown proof system is an error (UnknownProofSystem). A system whose proofs the service signs
+        (`service_key`, e.g. commitment) verifies only against the service's own public keys, the current and
+        the rotated-out ones: a proof carrying a stranger's key is not valid, however well it is signed."""
+        impl = systems.get(system)
+        try:
+            return self._check(impl, proof, public_inputs, verification_key)
+        except UnknownProofSystem:
+            raise
+        except InputError as exc:
+            return False, str(exc)
+        except (TypeError, ValueError, KeyError, AttributeError, IndexError) as exc:
+            log.warning("verifier of %s raised %s on a malformed proof", system, type(exc).__name__)
+            return False, f"malformed proof or inputs: {type(exc).__name__}"
+
+    def _check(self, impl: Any, proof: Any, public_inputs: Any, verification_key: Any) -> tuple[bool, str | None]:  # noqa: ANN401
         if not isinstance(proof, dict):
             raise InputError("proof must be an object")
-        impl = systems.get(system)
         key_name = getattr(impl, "service_key", None)
         if key_name:
             claimed = proof.get("public_key")
@@ -398,12 +398,7 @@ class ZapikiService:
         return {"count": len(nthreads), "threads": sum(nthreads.values()), "reachable": True}
 
     def health(self) -> dict[str, Any]:
-        try:
-            with self.engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
-            db_ok = True
-        except Exception:
-            db_ok = False
+        db_ok = reachable(self.engine)
         workers = self.workers()
         cluster_ok = self.client is not None and workers.get("reachable", False)
         return {
@@ -452,9 +447,17 @@ def _prepare(impl: Any, index: int, item: Any, opts: dict[str, Any]) -> Any:  # 
         raise type(exc)(f"items[{index}]: {exc}") from exc
 
 
+def _circuit_system(name: str) -> CircuitSystem:
+    """The proof system `name`, if it takes registered circuits; InputError otherwise."""
+    impl = systems.get(name)
+    if not isinstance(impl, CircuitSystem):
+        raise InputError(f"proof system {name!r} takes no circuits")
+    return impl
+
+
 def _circuit_name(name: Any) -> str:  # noqa: ANN401
-    if not isinstance(name, str) or not name.strip() or len(name) > 200:
-        raise InputError("name must be a non-empty string of at most 200 characters")
+    if not isinstance(name, str) or not name.strip() or len(name) > schema.CIRCUIT_NAME_MAX:
+        raise InputError(f"name must be a non-empty string of at most {schema.CIRCUIT_NAME_MAX} characters")
     return name.strip()
 
 

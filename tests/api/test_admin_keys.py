@@ -140,11 +140,3 @@ def test_upgrading_makes_the_existing_first_start_key_an_admin_key_and_others_us
         roles = dict(conn.execute(sa.text("SELECT id, role FROM api_keys")).all())
     engine.dispose()
     assert roles == {"k1": "admin", "k2": "user"}
-
-
-def test_the_access_examples_run():
-    import doctest
-
-    import zapiki.access
-
-    assert doctest.testmod(zapiki.access, optionflags=doctest.ELLIPSIS).failed == 0

@@ -3,7 +3,7 @@ request answers 429 with Retry-After, and every authenticated answer carries X-R
 
 from __future__ import annotations
 
-from zapiki.api.ratelimit import RateLimiter
+from zapiki.access import RateLimiter
 
 
 def test_a_free_key_gets_ten_requests_a_minute_then_429(api_no_cluster):

@@ -93,6 +93,7 @@ def test_unknown_system_is_an_input_error():
         systems.get("nope")
 
 
-def test_malformed_proof_is_an_input_error(service):
-    with pytest.raises(InputError):
-        service.verify("commitment", {"nonce": "zz"}, {"data_type": "string", "data": "x"})
+def test_a_proof_that_cannot_be_read_is_not_valid_and_says_why(service):
+    valid, reason = service.check("commitment", {"nonce": "zz"}, {"data_type": "string", "data": "x"})
+    assert valid is False and "public_key" in reason
+    assert service.verify("commitment", {"nonce": "zz"}, {"data_type": "string", "data": "x"}) is False

@@ -1,61 +1,66 @@
 """The REST API (`/api/v1/...` and `/health`), served by Tornado handlers beside the Panel dashboard.
 
->>> # ctx = api_context(service)   # one per server process: its Gate (keys, rate limits) is the dashboard's too
->>> # pn.serve(apps, extra_patterns=routes(service, settings, ctx))
+One route table (`route_table`) names each path and its handler; each handler method declares its operation
+(`zapiki.api.openapi.operation`), from which the OpenAPI document is generated.
+
+>>> [path for path, _ in route_table()][:3]
+['/health', '/api/v1/openapi.json', '/api/v1/systems']
 """
 
 from __future__ import annotations
 
+import re
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from zapiki.access import RateLimiter
 from zapiki.api import circuits as c
 from zapiki.api import handlers as h
-from zapiki.api.ratelimit import RateLimiter
 from zapiki.config import Settings
 from zapiki.service import ZapikiService
 
-ID = r"([^/]+)"
+
+def route_table() -> list[tuple[str, type]]:
+    """(path, handler class) of every endpoint, in matching order; `{id}` is a path parameter."""
+    return [
+        ("/health", h.HealthHandler),
+        ("/api/v1/openapi.json", h.OpenApiHandler),
+        ("/api/v1/systems", h.SystemsHandler),
+        ("/api/v1/me", h.MeHandler),
+        ("/api/v1/proofs", h.ProofsHandler),
+        ("/api/v1/proofs/batch", h.BatchProofsHandler),
+        ("/api/v1/proofs/lookup", h.ProofsLookupHandler),
+        ("/api/v1/proofs/{id}", h.ProofHandler),
+        ("/api/v1/jobs", h.JobsHandler),
+        ("/api/v1/jobs/lookup", h.JobsLookupHandler),
+        ("/api/v1/jobs/{id}", h.JobHandler),
+        ("/api/v1/jobs/{id}/cancel", h.CancelJobHandler),
+        ("/api/v1/jobs/{id}/retry", h.RetryJobHandler),
+        ("/api/v1/verify", h.VerifyHandler),
+        ("/api/v1/stats", h.StatsHandler),
+        ("/api/v1/circuits", c.CircuitsHandler),
+        ("/api/v1/circuits/{id}", c.CircuitHandler),
+    ]
 
 
 def api_context(service: ZapikiService, settings: Settings | None = None) -> h.ApiContext:
-    """The context the API's handlers share: service, key gate (lookups and rate limiter), thread pool, limits.
+    """The context the API's handlers share: service, key gate (lookups and rate limiter), thread pool.
     `ctx.gate` is handed to the dashboard, so that its actions count against the same per-key limits."""
     settings = settings or service.settings
     return h.ApiContext(
         service=service,
         limiter=RateLimiter(settings.rate_limits),
         executor=ThreadPoolExecutor(max_workers=16, thread_name_prefix="zapiki-api"),
-        max_body_bytes=settings.max_body_bytes,
-        max_upload_bytes=settings.max_upload_bytes,
-        max_batch_bytes=settings.max_batch_bytes,
-        max_batch_items=settings.max_batch_items,
     )
 
 
 def routes(
     service: ZapikiService, settings: Settings | None = None, ctx: h.ApiContext | None = None
 ) -> list[tuple[str, Any, dict[str, Any]]]:
-    """Tornado URL patterns of the API, all sharing one context (`ctx`, or a new `api_context`)."""
+    """Tornado URL patterns of the API, all sharing one context (`ctx`, or a new `api_context`); any other
+    /api/v1 path is a JSON 404."""
     ctx = ctx or api_context(service, settings)
     kw = {"ctx": ctx}
-    table: list[tuple[str, Any]] = [
-        (r"/health", h.HealthHandler),
-        (r"/api/v1/openapi.json", h.OpenApiHandler),
-        (r"/api/v1/systems", h.SystemsHandler),
-        (r"/api/v1/me", h.MeHandler),
-        (r"/api/v1/proofs", h.ProofsHandler),
-        (r"/api/v1/proofs/batch", h.BatchProofsHandler),
-        (r"/api/v1/proofs/lookup", h.ProofsLookupHandler),
-        (rf"/api/v1/proofs/{ID}", h.ProofHandler),
-        (r"/api/v1/jobs", h.JobsHandler),
-        (r"/api/v1/jobs/lookup", h.JobsLookupHandler),
-        (rf"/api/v1/jobs/{ID}", h.JobHandler),
-        (rf"/api/v1/jobs/{ID}/(cancel|retry)", h.JobActionHandler),
-        (r"/api/v1/verify", h.VerifyHandler),
-        (r"/api/v1/stats", h.StatsHandler),
-        (r"/api/v1/circuits", c.CircuitsHandler),
-        (rf"/api/v1/circuits/{ID}", c.CircuitHandler),
-        (r"/api/v1/.*", h.NotFoundHandler),
-    ]
+    table = [(re.sub(r"{\w+}", "([^/]+)", path), handler) for path, handler in route_table()]
+    table.append((r"/api/v1/.*", h.NotFoundHandler))
     return [(pattern, handler, kw) for pattern, handler in table]

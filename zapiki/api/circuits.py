@@ -4,17 +4,12 @@ read (with the verification key), delete."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import tornado.httputil
 
+from zapiki import schema
 from zapiki.api.errors import ApiError
 from zapiki.api.handlers import BaseHandler
-
-
-def _public(circuit: dict[str, Any]) -> dict[str, Any]:
-    """What the API shows of a circuit (no owner id)."""
-    return {k: v for k, v in circuit.items() if k != "user_id"}
+from zapiki.api.openapi import operation
 
 
 class CircuitsHandler(BaseHandler):
@@ -41,55 +36,76 @@ class CircuitsHandler(BaseHandler):
             raise ApiError(422, "invalid_input", f"send one {name} file")
         return files[0]["body"] if files else None
 
+    @operation(
+        id="createCircuit",
+        summary="Upload a circom circuit: wasm + zkey (201), or wasm + r1cs for a development setup that runs in "
+        "the background (202; single party, not a ceremony)",
+        body=schema.CircuitUpload,
+        media="multipart/form-data",
+        answers={
+            201: (schema.Circuit, "Circuit registered"),
+            202: (schema.Circuit, "Circuit registered; its setup is running"),
+        },
+        errors=(413, 415, 422),
+    )
     async def post(self) -> None:
         ctype = self.request.headers.get("Content-Type", "").split(";")[0].strip().lower()
         if ctype != "multipart/form-data":
             raise ApiError(415, "unsupported_media_type", "upload a circuit as multipart/form-data")
         self._parse()
-        name = self.get_body_argument("name", None)
-        if not name:
-            raise ApiError(422, "invalid_input", "name is required")
-        public_raw = (self.get_body_argument("is_public", "false") or "false").strip().lower()
-        if public_raw not in ("true", "false", "1", "0"):
-            raise ApiError(422, "invalid_input", "is_public must be true or false")
-        is_public = public_raw in ("true", "1")
-        wasm, zkey, r1cs = self._file("wasm"), self._file("zkey"), self._file("r1cs")
-        if wasm is None:
-            raise ApiError(422, "invalid_input", "the circuit's wasm file is required (field 'wasm')")
-        if zkey is None and r1cs is None:
-            raise ApiError(422, "invalid_input", "send the file 'zkey' (optionally with 'r1cs'), or 'r1cs' alone")
-        svc = self.ctx.service
-        if zkey is not None:  # with the r1cs too, an unsatisfied witness is reported with its first failing constraint
+        form = {name: self.get_body_argument(name, None) for name in ("name", "is_public")}
+        files = {name: self._file(name) for name in ("wasm", "zkey", "r1cs")}
+        up = self.parsed_body({k: v for k, v in {**form, **files}.items() if v is not None})
+        svc, tier = self.ctx.service, self.user["tier"]
+        if (
+            up.zkey is not None
+        ):  # with the r1cs too, an unsatisfied witness is reported with its first failing constraint
             circuit = await self.run(
                 lambda: svc.register_circuit(
-                    self.user_id, name, wasm=wasm, zkey=zkey, r1cs=r1cs, is_public=is_public, tier=self.user["tier"]
+                    self.user_id, up.name, wasm=up.wasm, zkey=up.zkey, r1cs=up.r1cs, is_public=up.is_public, tier=tier
                 )
             )
             status = 201
         else:
             circuit = await self.run(
                 lambda: svc.start_circuit_setup(
-                    self.user_id, name, wasm=wasm, r1cs=r1cs, is_public=is_public, tier=self.user["tier"]
+                    self.user_id, up.name, wasm=up.wasm, r1cs=up.r1cs, is_public=up.is_public, tier=tier
                 )
             )
             status = 202
         self.set_header("Location", f"/api/v1/circuits/{circuit['id']}")
-        self.send(_public(circuit), status)
+        self.send(circuit, status)
 
+    @operation(
+        id="listCircuits",
+        summary="List your circuits and public ones",
+        query=schema.PageQuery,
+        answers={200: (schema.CircuitPage, "Circuits")},
+        errors=(422,),
+    )
     async def get(self) -> None:
-        limit = self.query_int("limit", 20, 1, 100)
-        offset = self.query_int("offset", 0, 0, 10**9)
-        rows = await self.run(lambda: self.ctx.service.circuits.list(self.scope, limit, offset))
-        self.send({"circuits": [_public(c) for c in rows], "limit": limit, "offset": offset})
+        q = self.parsed_query()
+        rows = await self.run(lambda: self.ctx.service.circuits.list(self.scope, q.limit, q.offset))
+        self.send({"circuits": rows, "limit": q.limit, "offset": q.offset})
 
 
 class CircuitHandler(BaseHandler):
+    @operation(
+        id="getCircuit",
+        summary="One circuit, with its verification key",
+        answers={200: (schema.Circuit, "The circuit")},
+        errors=(404,),
+    )
     async def get(self, circuit_id: str) -> None:
         # by id, or by name (the caller's newest circuit of that name, else the newest public one)
-        self.send(_public(await self.run(self.ctx.service.find_circuit, circuit_id, self.scope)))
+        self.send(await self.run(self.ctx.service.find_circuit, circuit_id, self.scope))
 
+    @operation(
+        id="deleteCircuit",
+        summary="Delete your circuit (not while jobs still need it)",
+        answers={204: (None, "Deleted")},
+        errors=(404, 409),
+    )
     async def delete(self, circuit_id: str) -> None:
         await self.run(self.ctx.service.delete_circuit, circuit_id, self.scope)
-        self.set_status(204)
-        self.clear_header("Content-Type")
-        self.finish()
+        self.send(None, 204)

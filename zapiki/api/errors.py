@@ -1,11 +1,9 @@
-"""HTTP errors as JSON: {"error": {"code", "message"}}, and how Zapiki's exceptions map to status codes."""
+"""HTTP errors as JSON: {"error": {"code", "message"}}; which status and message an exception gets is
+`zapiki.errors.public_error`'s rule, shared with the dashboard."""
 
 from __future__ import annotations
 
-from sqlalchemy.exc import DataError, DBAPIError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
-
-from zapiki.errors import ConflictError, InputError, NotFound, UnknownProofSystem
+from zapiki.errors import public_error
 
 
 class ApiError(Exception):
@@ -21,19 +19,8 @@ def to_api_error(exc: BaseException) -> ApiError | None:
     """The HTTP error for a known exception; None for an unexpected one (a 500, logged)."""
     if isinstance(exc, ApiError):
         return exc
-    if isinstance(exc, UnknownProofSystem):
-        return ApiError(422, exc.code, str(exc))
-    if isinstance(exc, NotFound):
-        return ApiError(404, exc.code, str(exc))
-    if isinstance(exc, ConflictError):
-        return ApiError(409, exc.code, str(exc))
-    if isinstance(exc, InputError):
-        return ApiError(422, exc.code, str(exc))
-    if isinstance(exc, OperationalError | PoolTimeout) or (isinstance(exc, DBAPIError) and exc.connection_invalidated):
-        return ApiError(
-            503, "database_unavailable", "the database is unreachable; try again shortly", {"Retry-After": "5"}
-        )
-    if isinstance(exc, DataError) and not exc.connection_invalidated:
-        # a value the database cannot store or compare (the handlers validate first; this is the safety net)
-        return ApiError(422, "invalid_input", "a value in the request cannot be stored")
-    return None
+    found = public_error(exc)
+    if found is None:
+        return None
+    status, code, message = found
+    return ApiError(status, code, message, {"Retry-After": "5"} if status == 503 else None)

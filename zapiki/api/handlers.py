@@ -13,24 +13,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import tornado.web
+from pydantic import BaseModel, ValidationError
 from tornado.ioloop import IOLoop
 
-from zapiki import systems
-from zapiki.access import Gate, RateLimited, check_priority, scope
+from zapiki import schema
+from zapiki.access import Gate, RateLimited, RateLimiter, check_priority, scope
+from zapiki.api import openapi
 from zapiki.api.errors import ApiError, to_api_error
-from zapiki.api.ratelimit import RateLimiter
-from zapiki.errors import InputError, UnknownProofSystem
+from zapiki.api.openapi import Operation, operation
+from zapiki.schema import ASYNC_MESSAGE, MAX_JSON_DEPTH
 from zapiki.service import ZapikiService
-from zapiki.store.models import JobStatus
 
 log = logging.getLogger("zapiki.api")
-JOB_STATUSES = {s.value for s in JobStatus}
-ASYNC_MESSAGE = "Proof generation started. Poll /api/v1/proofs/{id} for status."
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
-MAX_JSON_DEPTH = 64
 DRAIN_MAX_BYTES = 16 << 20  # a refused request's body up to this size is read and dropped, not cut off
-MAX_ID_LENGTH = 64
-LOOKUP_MAX_IDS = 1_000  # ids in one jobs/lookup or proofs/lookup request
 HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
 
 
@@ -76,10 +72,6 @@ class ApiContext:
     service: ZapikiService
     limiter: RateLimiter
     executor: ThreadPoolExecutor
-    max_body_bytes: int = 1 << 20
-    max_upload_bytes: int = 256 << 20
-    max_batch_bytes: int = 32 << 20
-    max_batch_items: int = 10_000
     auth_cache_s: float = 2.0
     spec_json: str | None = None  # the OpenAPI document, built on first request
     # key lookups and rate limits (zapiki.access), shared with the dashboard of the same server process
@@ -114,7 +106,7 @@ class BaseHandler(tornado.web.RequestHandler):
         self._body = bytearray()
         self._spool: Any = None  # uploads: a temporary file
         self._received = 0
-        self._limit = ctx.max_body_bytes
+        self._limit = ctx.service.settings.max_body_bytes
         self._too_large = False
         self._early_error: ApiError | None = None
 
@@ -234,7 +226,8 @@ class BaseHandler(tornado.web.RequestHandler):
 
     def body_limit(self) -> int:
         """The most bytes this endpoint reads of a request body (413 beyond)."""
-        return self.ctx.max_upload_bytes if self.upload else self.ctx.max_body_bytes
+        settings = self.ctx.service.settings
+        return settings.max_upload_bytes if self.upload else settings.max_body_bytes
 
     @property
     def user_id(self) -> str:
@@ -273,35 +266,44 @@ class BaseHandler(tornado.web.RequestHandler):
 
     def path_id(self, value: str, what: str) -> str:
         """An id from the path; one that cannot be an id (too long, control characters) is simply not found."""
-        if len(value) > MAX_ID_LENGTH or any(ord(c) < 32 for c in value):
+        if not schema.could_be_id(value):
             raise ApiError(404, "not_found", f"{what} not found")
         return value
 
-    def send(self, payload: Any, status: int = 200) -> None:  # noqa: ANN401
-        self.set_status(status)
-        self.finish(json.dumps(payload, default=str))
+    def operation(self) -> Operation:
+        """The operation (zapiki.api.openapi) of the method answering this request."""
+        return getattr(self, self.request.method.lower()).__operation__
 
-    def query_int(self, name: str, default: int, lo: int, hi: int) -> int:
-        raw = self.get_query_argument(name, None, strip=False)
-        if raw is None:
-            return default
+    def valid(self, model: type[BaseModel], value: Any, prefix: str = "") -> Any:  # noqa: ANN401
+        """`value` validated by `model`; a 422 naming the first field at fault."""
         try:
-            if not raw.isascii() or not raw.lstrip("-").isdigit():
-                raise ValueError(raw)
-            value = int(raw)
-        except ValueError:
-            raise ApiError(422, "invalid_input", f"{name} must be an integer") from None
-        if not lo <= value <= hi:
-            raise ApiError(422, "invalid_input", f"{name} must be between {lo} and {hi}")
-        return value
+            return model.model_validate(value)
+        except ValidationError as exc:
+            raise ApiError(422, "invalid_input", schema.describe(exc, model, prefix)) from None
 
-    def query_status(self) -> str | None:
-        status = self.get_query_argument("status", None, strip=False)
-        if status == "":  # ?status=&limit=20: no filter
-            return None
-        if status is not None and status not in JOB_STATUSES:
-            raise ApiError(422, "invalid_input", f"status must be one of {', '.join(sorted(JOB_STATUSES))}")
-        return status
+    def parsed_body(self, body: dict[str, Any] | None = None) -> Any:  # noqa: ANN401
+        """The JSON body (or `body`), validated by the model this operation declares."""
+        model = self.operation().request_model(self.ctx.service.settings)
+        assert model is not None
+        return self.valid(model, self.json_body() if body is None else body)
+
+    def parsed_query(self) -> Any:  # noqa: ANN401
+        """The query string, validated by the model this operation declares."""
+        model = self.operation().query
+        assert model is not None
+        args = {k: self.get_query_argument(k, strip=False) for k in self.request.query_arguments}
+        return self.valid(model, {k: v for k, v in args.items() if k in model.model_fields})
+
+    def send(self, payload: Any, status: int = 200) -> None:  # noqa: ANN401
+        """Answer `payload`, serialised by the model this operation declares for `status`."""
+        model = self.operation().answers[status][0]
+        self.set_status(status)
+        if model is None:
+            self.clear_header("Content-Type")
+            self.finish()
+            return
+        body = schema.dump(model, payload) if model is not dict else payload
+        self.finish(json.dumps(body))
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:  # noqa: ANN401
         exc = kwargs.get("exc_info", (None, None, None))[1]
@@ -344,135 +346,30 @@ class BaseHandler(tornado.web.RequestHandler):
 class HealthHandler(BaseHandler):
     auth_required = False
 
+    @operation(
+        id="health",
+        summary="Database and cluster reachability, worker count",
+        public=True,
+        answers={
+            200: (schema.Health, "Database reachable (the cluster may not be: status degraded)"),
+            503: (schema.Health, "Database unreachable"),
+        },
+    )
     async def get(self) -> None:
         health = await self.run(self.ctx.service.health)
         self.send(health, 200 if health["database"] == "ok" else 503)
 
 
-class SystemsHandler(BaseHandler):
-    async def get(self) -> None:
-        self.send({"systems": await self.run(self.ctx.service.systems)})
-
-
-def job_request(handler: BaseHandler, body: dict[str, Any]) -> tuple[str, dict[str, Any], str | None]:
-    """(proof_system, options, circuit_id) of a request that creates proofs, checked as every such request is."""
-    system = body.get("proof_system")
-    if not isinstance(system, str) or not system:
-        raise ApiError(422, "invalid_input", "proof_system is required (a string)")
-    options = body.get("options", {})
-    if not isinstance(options, dict):
-        raise ApiError(422, "invalid_input", "options must be an object")
-    retries = options.get("max_retries")
-    if isinstance(retries, float) and retries.is_integer():  # JSON has one number type: 2.0 is the integer 2
-        options = {**options, "max_retries": int(retries)}
-    check_priority(handler.ctx.service.settings, handler.user, options)  # InputError: 422, as the dashboard says
-    circuit_id = body.get("circuit_id")
-    if circuit_id is not None and not isinstance(circuit_id, str):
-        raise ApiError(422, "invalid_input", "circuit_id must be a string")
-    return system, options, circuit_id
-
-
-class ProofsHandler(BaseHandler):
-    async def post(self) -> None:
-        body = self.json_body()
-        system, options, circuit_id = job_request(self, body)
-        if "data" not in body:
-            raise ApiError(422, "invalid_input", "data is required")
-        out = await self.run(self.ctx.service.create_proof, self.user_id, system, body["data"], options, circuit_id)
-        if "job_id" in out:
-            self.set_header("Location", f"/api/v1/proofs/{out['proof_id']}")
-            self.send({**out, "message": ASYNC_MESSAGE}, 202)
-        else:
-            self.set_header("Location", f"/api/v1/proofs/{out['id']}")
-            self.send(out, 201)
-
-    async def get(self) -> None:
-        status = self.query_status()
-        system = self.get_query_argument("proof_system", None) or None
-        limit = self.query_int("limit", 20, 1, 100)
-        offset = self.query_int("offset", 0, 0, 10**9)
-        proofs = await self.run(lambda: self.ctx.service.proofs.list_proofs(self.scope, status, system, limit, offset))
-        self.send({"proofs": proofs, "limit": limit, "offset": offset})
-
-
-class ProofHandler(BaseHandler):
-    async def get(self, proof_id: str) -> None:
-        proof_id = self.path_id(proof_id, "proof")
-        self.send(await self.run(self.ctx.service.proofs.get_proof, proof_id, self.scope))
-
-    async def delete(self, proof_id: str) -> None:
-        proof_id = self.path_id(proof_id, "proof")
-        await self.run(self.ctx.service.proofs.delete_proof, proof_id, self.scope)
-        self.set_status(204)
-        self.clear_header("Content-Type")
-        self.finish()
-
-
-class JobsHandler(BaseHandler):
-    async def get(self) -> None:
-        status = self.query_status()
-        system = self.get_query_argument("proof_system", None) or None
-        limit = self.query_int("limit", 20, 1, 100)
-        offset = self.query_int("offset", 0, 0, 10**9)
-        jobs = await self.run(lambda: self.ctx.service.proofs.list_jobs(self.scope, status, system, limit, offset))
-        self.send({"jobs": jobs, "limit": limit, "offset": offset})
-
-
-class JobHandler(BaseHandler):
-    async def get(self, job_id: str) -> None:
-        job_id = self.path_id(job_id, "job")
-        self.send(await self.run(self.ctx.service.proofs.get_job, job_id, self.scope))
-
-
-class JobActionHandler(BaseHandler):
-    async def post(self, job_id: str, action: str) -> None:
-        job_id = self.path_id(job_id, "job")
-        svc = self.ctx.service
-        fn = svc.cancel_job if action == "cancel" else svc.retry_job
-        self.send(await self.run(fn, job_id, self.scope))
-
-
-class VerifyHandler(BaseHandler):
-    """{"valid": true} or {"valid": false, "reason"}: a proof that cannot even be read is not valid; only an
-    unknown proof system or a malformed request is an error."""
-
-    async def post(self) -> None:
-        body = self.json_body()
-        system = body.get("proof_system")
-        if not isinstance(system, str) or not system:
-            raise ApiError(422, "invalid_input", "proof_system is required (a string)")
-        if not isinstance(body.get("proof"), dict):
-            raise ApiError(422, "invalid_input", "proof is required (an object)")
-        systems.get(system)  # UnknownProofSystem -> 422
-        try:
-            valid, reason = await self.run(
-                self.ctx.service.check, system, body["proof"], body.get("public_inputs"), body.get("verification_key")
-            )
-        except UnknownProofSystem:
-            raise
-        except InputError as exc:
-            self.send({"valid": False, "reason": str(exc)})
-            return
-        except (TypeError, ValueError, KeyError, AttributeError, IndexError) as exc:
-            log.warning("verifier of %s raised %s on a malformed proof", system, type(exc).__name__)
-            self.send({"valid": False, "reason": f"malformed proof or inputs: {type(exc).__name__}"})
-            return
-        self.send({"valid": True} if valid else {"valid": False, "reason": reason})
-
-
-class StatsHandler(BaseHandler):
-    async def get(self) -> None:
-        self.send(await self.run(self.ctx.service.stats))
-
-
 class OpenApiHandler(BaseHandler):
     auth_required = False
 
+    @operation(id="openapi", summary="This document", public=True, answers={200: (dict, "")})
     def get(self) -> None:
         if self.ctx.spec_json is None:
-            from zapiki.api.openapi import spec
+            from zapiki.api import route_table
+            from zapiki.api.openapi import document
 
-            self.ctx.spec_json = json.dumps(spec(self.ctx.service.settings, self.ctx.max_body_bytes))
+            self.ctx.spec_json = json.dumps(document(route_table(), self.ctx.service.settings))
         self.finish(self.ctx.spec_json)
 
 
@@ -483,62 +380,212 @@ class NotFoundHandler(BaseHandler):
         raise ApiError(404, "not_found", f"no such endpoint: {self.request.method} {self.request.path}")
 
 
-class MeHandler(BaseHandler):
-    """Who the key belongs to: {user_id, email, tier, key_id} (what clients need to label their rows)."""
-
+class SystemsHandler(BaseHandler):
+    @operation(
+        id="listSystems",
+        summary="Registered proof systems and their capabilities",
+        answers={200: (schema.Systems, "Systems")},
+    )
     async def get(self) -> None:
-        assert self.user is not None
-        self.send({k: self.user[k] for k in ("user_id", "email", "tier", "key_id", "role") if k in self.user})
+        self.send({"systems": await self.run(self.ctx.service.systems)})
+
+
+class MeHandler(BaseHandler):
+    @operation(
+        id="getMe", summary="The key's user: user_id, email, tier, key_id", answers={200: (schema.Me, "The key's user")}
+    )
+    async def get(self) -> None:
+        self.send(self.user)
+
+
+class StatsHandler(BaseHandler):
+    @operation(
+        id="getStats",
+        summary="Queues, in flight, retrying, failed, processing times, success rate, workers",
+        answers={200: (schema.Stats, "Stats")},
+    )
+    async def get(self) -> None:
+        self.send(await self.run(self.ctx.service.stats))
+
+
+def _open_proof_links(id_field: str, job: bool) -> dict[str, Any]:
+    def link(op: str, field: str) -> dict[str, Any]:
+        return {"operationId": op, "parameters": {"id": f"$response.body#/{field}"}}
+
+    links = {"GetProof": link("getProof", id_field)}
+    if job:
+        links |= {"GetJob": link("getJob", "job_id"), "CancelJob": link("cancelJob", "job_id")}
+        links |= {"RetryJob": link("retryJob", "job_id")}
+    return links | {"DeleteProof": link("deleteProof", id_field)}
+
+
+def _tier_checked(handler: BaseHandler, options: dict[str, Any]) -> dict[str, Any]:
+    """The options of a request that creates proofs, checked for the key's tier (422, as the dashboard says)."""
+    check_priority(handler.ctx.service.settings, handler.user, options)
+    return options
+
+
+class ProofsHandler(BaseHandler):
+    @operation(
+        id="createProof",
+        summary="Create a proof (sync systems answer 201 with it, async ones 202 with a job)",
+        body=schema.ProofRequest,
+        body_schema=openapi.proof_request,
+        answers={201: (schema.Proof, "Proof generated"), 202: (schema.Accepted, "Job created")},
+        errors=(404, 413, 415, 422),
+        links={201: _open_proof_links("id", job=False), 202: _open_proof_links("proof_id", job=True)},
+    )
+    async def post(self) -> None:
+        req = self.parsed_body()
+        options = _tier_checked(self, req.options)
+        svc = self.ctx.service
+        out = await self.run(svc.create_proof, self.user_id, req.proof_system, req.data, options, req.circuit_id)
+        if "job_id" in out:
+            self.set_header("Location", f"/api/v1/proofs/{out['proof_id']}")
+            self.send({**out, "message": ASYNC_MESSAGE}, 202)
+        else:
+            self.set_header("Location", f"/api/v1/proofs/{out['id']}")
+            self.send(out, 201)
+
+    @operation(
+        id="listProofs",
+        summary="List your proofs",
+        query=schema.ListQuery,
+        answers={200: (schema.ProofPage, "Proofs")},
+        errors=(422,),
+    )
+    async def get(self) -> None:
+        q = self.parsed_query()
+        status, system = q.status or None, q.proof_system or None
+        proofs = await self.run(
+            lambda: self.ctx.service.proofs.list_proofs(self.scope, status, system, q.limit, q.offset)
+        )
+        self.send({"proofs": proofs, "limit": q.limit, "offset": q.offset})
 
 
 class BatchProofsHandler(BaseHandler):
-    """Many jobs of one proof system in one request: {"proof_system", "items": [data, ...], "options",
-    "circuit_id"} -> 202 {"jobs": [{"job_id", "proof_id"}, ...]} in the items' order. All or nothing: one bad
-    item fails the whole batch (422 naming its index) and writes no job. Its own body limit
-    (`api.max_batch_bytes`) and at most `api.max_batch_items` items."""
+    """Many jobs of one proof system in one request. All or nothing: one bad item fails the whole batch (422
+    naming its index) and writes no job. Its own body limit (`api.max_batch_bytes`)."""
 
     def body_limit(self) -> int:
-        return self.ctx.max_batch_bytes
+        return self.ctx.service.settings.max_batch_bytes
 
+    @operation(
+        id="createProofBatch",
+        summary="Create one job per item, all or none (one bad item: 422 naming its index). Its own body limit: "
+        "{s.max_batch_bytes} bytes; at most {s.max_batch_items} items",
+        body=lambda settings: schema.batch_request(settings.max_batch_items),
+        body_schema=openapi.batch_request,
+        answers={202: (schema.BatchAccepted, "Jobs created")},
+        errors=(404, 413, 415, 422),
+    )
     async def post(self) -> None:
-        body = await self.run(self.json_body)  # up to max_batch_bytes: parsed off the event loop
-        system, options, circuit_id = job_request(self, body)
-        items = body.get("items")
-        if not isinstance(items, list) or not items:
-            raise ApiError(422, "invalid_input", "items is required (a non-empty array of inputs)")
-        if len(items) > self.ctx.max_batch_items:
-            raise ApiError(
-                422, "invalid_input", f"items has {len(items)} entries; the limit is {self.ctx.max_batch_items}"
-            )
-        options = {**options, "async": True}
-        ids = await self.run(self.ctx.service.submit_many, self.user_id, system, items, options, circuit_id)
+        req = self.parsed_body(await self.run(self.json_body))  # up to max_batch_bytes: parsed off the event loop
+        options = _tier_checked(self, req.options)  # every item is a job, whatever options.async says
+        svc = self.ctx.service
+        ids = await self.run(svc.submit_many, self.user_id, req.proof_system, req.items, options, req.circuit_id)
         jobs = [{"job_id": job_id, "proof_id": proof_id, "status": "pending"} for proof_id, job_id in ids]
         self.send({"jobs": jobs, "count": len(jobs), "message": ASYNC_MESSAGE}, 202)
 
 
-def _lookup_ids(handler: BaseHandler) -> list[str]:
-    body = handler.json_body()
-    ids = body.get("ids")
-    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
-        raise ApiError(422, "invalid_input", "ids is required (an array of id strings)")
-    if len(ids) > LOOKUP_MAX_IDS:
-        raise ApiError(422, "invalid_input", f"ids has {len(ids)} entries; the limit is {LOOKUP_MAX_IDS}")
-    return [i for i in ids if len(i) <= MAX_ID_LENGTH]
+class ProofsLookupHandler(BaseHandler):
+    @operation(
+        id="lookupProofs",
+        summary="Your proofs among these ids (unknown ids are left out)",
+        body=schema.IdsRequest,
+        answers={200: (schema.FoundProofs, "Proofs")},
+        errors=(413, 415, 422),
+    )
+    async def post(self) -> None:
+        ids = [i for i in self.parsed_body().ids if schema.could_be_id(i)]
+        self.send({"proofs": await self.run(self.ctx.service.proofs.proofs_by_ids, ids, self.scope)})
+
+
+class ProofHandler(BaseHandler):
+    @operation(id="getProof", summary="One proof", answers={200: (schema.Proof, "The proof")}, errors=(404,))
+    async def get(self, proof_id: str) -> None:
+        proof_id = self.path_id(proof_id, "proof")
+        self.send(await self.run(self.ctx.service.proofs.get_proof, proof_id, self.scope))
+
+    @operation(
+        id="deleteProof", summary="Delete a proof and its job", answers={204: (None, "Deleted")}, errors=(404, 409)
+    )
+    async def delete(self, proof_id: str) -> None:
+        proof_id = self.path_id(proof_id, "proof")
+        await self.run(self.ctx.service.proofs.delete_proof, proof_id, self.scope)
+        self.send(None, 204)
+
+
+class JobsHandler(BaseHandler):
+    @operation(
+        id="listJobs",
+        summary="List your jobs",
+        query=schema.ListQuery,
+        answers={200: (schema.JobPage, "Jobs")},
+        errors=(422,),
+    )
+    async def get(self) -> None:
+        q = self.parsed_query()
+        status, system = q.status or None, q.proof_system or None
+        jobs = await self.run(lambda: self.ctx.service.proofs.list_jobs(self.scope, status, system, q.limit, q.offset))
+        self.send({"jobs": jobs, "limit": q.limit, "offset": q.offset})
 
 
 class JobsLookupHandler(BaseHandler):
-    """{"ids": [...]} -> {"jobs": [...]}: the jobs among these ids the key may see (its own; an admin key's: any
-    user's), unknown ones left out."""
-
+    @operation(
+        id="lookupJobs",
+        summary="Your jobs among these ids (unknown ids are left out): a batch's progress in one call",
+        body=schema.IdsRequest,
+        answers={200: (schema.FoundJobs, "Jobs")},
+        errors=(413, 415, 422),
+    )
     async def post(self) -> None:
-        ids = _lookup_ids(self)
+        ids = [i for i in self.parsed_body().ids if schema.could_be_id(i)]
         self.send({"jobs": await self.run(self.ctx.service.proofs.jobs_by_ids, ids, self.scope)})
 
 
-class ProofsLookupHandler(BaseHandler):
-    """{"ids": [...]} -> {"proofs": [...]}: the proofs among these ids the key may see (its own; an admin key's:
-    any user's), unknown ones left out."""
+class JobHandler(BaseHandler):
+    @operation(id="getJob", summary="One job", answers={200: (schema.Job, "The job")}, errors=(404,))
+    async def get(self, job_id: str) -> None:
+        job_id = self.path_id(job_id, "job")
+        self.send(await self.run(self.ctx.service.proofs.get_job, job_id, self.scope))
 
+
+class CancelJobHandler(BaseHandler):
+    @operation(
+        id="cancelJob",
+        summary="Cancel a pending or retrying job",
+        answers={200: (schema.Job, "Cancelled")},
+        errors=(404, 409),
+    )
+    async def post(self, job_id: str) -> None:
+        job_id = self.path_id(job_id, "job")
+        self.send(await self.run(self.ctx.service.cancel_job, job_id, self.scope))
+
+
+class RetryJobHandler(BaseHandler):
+    @operation(
+        id="retryJob",
+        summary="Run a failed or cancelled job again",
+        answers={200: (schema.Job, "Pending again")},
+        errors=(404, 409),
+    )
+    async def post(self, job_id: str) -> None:
+        job_id = self.path_id(job_id, "job")
+        self.send(await self.run(self.ctx.service.retry_job, job_id, self.scope))
+
+
+class VerifyHandler(BaseHandler):
+    @operation(
+        id="verifyProof",
+        summary="Verify a proof",
+        body=schema.VerifyRequest,
+        body_schema=openapi.verify_request,
+        answers={200: (schema.Verdict, "Verdict (a malformed proof is not valid)")},
+        errors=(413, 415, 422),
+    )
     async def post(self) -> None:
-        ids = _lookup_ids(self)
-        self.send({"proofs": await self.run(self.ctx.service.proofs.proofs_by_ids, ids, self.scope)})
+        req = self.parsed_body()
+        svc = self.ctx.service
+        valid, reason = await self.run(svc.check, req.proof_system, req.proof, req.public_inputs, req.verification_key)
+        self.send({"valid": True} if valid else {"valid": False, "reason": reason})

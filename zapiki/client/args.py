@@ -6,11 +6,11 @@ import os
 from pathlib import Path
 from typing import Any
 
+from zapiki.config import PRIORITIES
 from zapiki.errors import InputError
+from zapiki.schema import STATUSES
 
 FINAL = ("completed", "failed", "cancelled")
-STATUSES = ("pending", "processing", "retrying", "completed", "failed", "cancelled")
-PRIORITIES = ("high", "normal", "low")
 
 
 def text(name: str, value: Any, optional: bool = False) -> str | None:  # noqa: ANN401

@@ -5,16 +5,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-# A job's status as the client's reprs and the dashboard colour it.
-STATUS_COLOURS = {
-    "pending": "#6c757d",
-    "processing": "#0d6efd",
-    "retrying": "#fd7e14",
-    "completed": "#198754",
-    "failed": "#dc3545",
-    "cancelled": "#adb5bd",
-}
-ORDER = ("pending", "processing", "retrying", "completed", "failed", "cancelled")
+from zapiki.schema import STATUS_COLOURS, STATUSES
 
 
 def badge(status: str) -> str:
@@ -82,7 +73,7 @@ def job(info: dict[str, Any]) -> str:
 
 def batch(total: int, counts: dict[str, int]) -> str:
     done = sum(counts.get(s, 0) for s in ("completed", "failed", "cancelled"))
-    parts = " ".join(f"{badge(s)} {counts[s]}" for s in ORDER if counts.get(s))
+    parts = " ".join(f"{badge(s)} {counts[s]}" for s in STATUSES if counts.get(s))
     return (
         f"<div><strong>{total} jobs</strong> &nbsp; {parts}<br>"
         f'<progress value="{done}" max="{max(total, 1)}" style="width:30em"></progress> {done}/{total} final</div>'

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from zapiki.errors import InputError
 from zapiki.service import ZapikiService
 
 
@@ -53,16 +52,8 @@ class LocalBackend:
         return self.service.submit_many(self.user_id, system, items, options, self._circuit_id(circuit))
 
     def verify(self, system: str, proof: Any, public_inputs: Any, verification_key: Any) -> bool:  # noqa: ANN401
-        """The REST API's answer: a proof that cannot even be read is not valid."""
-        try:
-            valid, _reason = self.service.check(system, proof, public_inputs, verification_key)
-        except InputError as exc:
-            if exc.code == "unknown_proof_system":
-                raise
-            return False
-        except (TypeError, ValueError, KeyError, AttributeError, IndexError):
-            return False
-        return bool(valid)
+        """The service's verdict (a proof that cannot even be read is not valid)."""
+        return self.service.verify(system, proof, public_inputs, verification_key)
 
     # -- jobs and proofs -------------------------------------------------------------------------------------
     def get_job(self, job_id: str) -> dict[str, Any]:

@@ -14,21 +14,14 @@ from typing import Any
 
 import httpx
 
-from zapiki import errors
+from zapiki import errors, schema
 from zapiki.errors import InputError, ServiceUnavailable, Unauthorized, ZapikiError
 
 API = "/api/v1"
-PAGE = 100  # the API's largest page
+PAGE = schema.PAGE_MAX
 BATCH_ITEMS = 2_000  # jobs per batch request
 BATCH_BYTES = 8 << 20  # JSON bytes per batch request (the API's batch limit is larger)
-LOOKUP_IDS = 1_000  # ids per jobs/lookup request (the API's limit)
-
-# the API's error codes (zapiki.errors' `code`s) back to their exceptions
-_BY_CODE: dict[str, type[ZapikiError]] = {
-    cls.code: cls
-    for cls in vars(errors).values()
-    if isinstance(cls, type) and issubclass(cls, ZapikiError) and cls is not ZapikiError
-}
+LOOKUP_IDS = schema.LOOKUP_MAX_IDS
 
 
 def _error(response: httpx.Response) -> ZapikiError:
@@ -40,7 +33,7 @@ def _error(response: httpx.Response) -> ZapikiError:
     status = response.status_code
     if status == 401 or status == 403:
         return Unauthorized(message)
-    cls = _BY_CODE.get(code)
+    cls = errors.by_code(code)  # the API's error code back to its exception
     if cls is not None and status < 500:
         return cls(message)
     if 400 <= status < 500:

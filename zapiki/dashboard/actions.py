@@ -12,7 +12,7 @@ as the REST endpoint that does the same thing; errors read as the API's messages
 ...     me.submit("commitment", "x", timeout_s=-1)
 ... except Exception as exc:
 ...     print(message(exc))
-timeout_s must be a positive number of seconds
+options.timeout_s: Input should be greater than 0
 >>> svc.close()
 """
 
@@ -22,11 +22,8 @@ import json
 import logging
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
-
-from zapiki.access import Gate, RateLimited, check_priority, scope
-from zapiki.errors import InputError, NotFound
-from zapiki.store.models import User
+from zapiki.access import Gate, check_priority, scope
+from zapiki.errors import InputError, public_error
 
 if TYPE_CHECKING:
     from zapiki.service import ZapikiService
@@ -41,15 +38,11 @@ PROOF_FILES = {"proof.json": "proof_data", "public.json": "public_inputs", "veri
 def message(exc: BaseException) -> str:
     """What the API would answer for `exc` (its 4xx/503 message); for an unexpected error, a short note (the
     error is logged, as the API logs its 500s)."""
-    from zapiki.api.errors import to_api_error
-
-    if isinstance(exc, RateLimited):  # the API answers it before any handler runs: 429 with this message
-        return str(exc)
-    err = to_api_error(exc)
-    if err is None:
+    found = public_error(exc)  # RateLimited too: a 429 with its message
+    if found is None:
         log.error("dashboard action failed", exc_info=exc)
         return f"internal error ({type(exc).__name__}); it was logged"
-    return err.message
+    return found[2]
 
 
 class Actions:
@@ -66,11 +59,14 @@ class Actions:
         None is the operator (the default user), who sees every user's rows as an admin key does."""
         role = "admin" if user is None else "user"
         user_id = user or service.default_user_id
-        with service.sessions() as s:
-            row = s.execute(select(User.email, User.tier).where(User.id == user_id)).first()
-        if row is None:
-            raise NotFound(f"user {user_id} not found")
-        who = {"user_id": user_id, "email": row.email, "tier": row.tier, "key_id": f"notebook:{user_id}", "role": role}
+        user_row = service.keys.user(user_id)  # NotFound for an unknown user
+        who = {
+            "user_id": user_id,
+            "email": user_row["email"],
+            "tier": user_row["tier"],
+            "key_id": f"notebook:{user_id}",
+            "role": role,
+        }
         return cls(service, gate or Gate(service), who)
 
     @property

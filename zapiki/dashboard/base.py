@@ -12,14 +12,13 @@ from typing import Any
 import pandas as pd
 import panel as pn
 
-from zapiki.client.html import STATUS_COLOURS as JOB_COLOURS
 from zapiki.dashboard.actions import Actions, message
 from zapiki.dashboard.source import Source
+from zapiki.schema import STATUS_COLOURS
 
 __all__ = ["Context", "View", "STATUS_COLOURS", "status_style", "table"]
 
 # the jobs' colours of the client's reprs, and a circuit's statuses
-STATUS_COLOURS = {**JOB_COLOURS, "ready": "#198754", "setting_up": "#0d6efd"}
 
 
 TABLE_CSS = """

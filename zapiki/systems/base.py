@@ -78,3 +78,32 @@ class ProofSystem(Protocol):
     def verify(self, proof: dict[str, Any], public_inputs: Any, verification_key: Any) -> bool:  # noqa: ANN401
         """True when the proof is valid for the public inputs under the verification key."""
         ...
+
+
+@runtime_checkable
+class CircuitSystem(Protocol):
+    """A proof system that proves circuits registered with the service (`capabilities.setup_required`): how a
+    circuit's files are checked and its keys made. The service stores what these return; it knows no system."""
+
+    def check_circuit(
+        self,
+        wasm_info: dict[str, Any],
+        *,
+        zkey: bytes | None,
+        r1cs: bytes | None,
+        limits: Any,  # noqa: ANN401
+    ) -> dict[str, Any]:
+        """The circuit's info from the files' headers, checked against `limits` (the caller's tier's, or None)
+        and against the probed wasm (`wasm_info`); InputError otherwise. No key work."""
+        ...
+
+    def circuit_keys(
+        self,
+        wasm_info: dict[str, Any],
+        *,
+        zkey: bytes | None,
+        r1cs: bytes | None,
+        limits: Any,  # noqa: ANN401
+    ) -> tuple[bytes, dict[str, Any], dict[str, Any]]:
+        """(proving key, verification key, info): a given key checked, or one made (a setup) from `r1cs`."""
+        ...

@@ -107,6 +107,23 @@ def _signing_key(raw: bytes) -> Ed25519PrivateKey:
     return key
 
 
+NOT_NULL = {"not": {"type": "null"}}
+# What bytes.fromhex accepts after an optional 0x: pairs of hex digits, ASCII whitespace between pairs.
+HEX = {"type": "string", "pattern": "^(0x)?[ \\t\\n\\r\\v\\f]*([0-9a-fA-F]{2}[ \\t\\n\\r\\v\\f]*)*$"}
+ABSENT = {"not": {}, "description": "must be left out"}
+# Any object with exactly the keys "type" and "value" is read as the seed's envelope (see split_envelope).
+ENVELOPE_SHAPE = {"type": "object", "required": ["type", "value"], "maxProperties": 2}
+
+
+def _envelope(data_type: str, value: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["type", "value"],
+        "additionalProperties": False,
+        "properties": {"type": {"type": "string", "const": data_type}, "value": value},
+    }
+
+
 class CommitmentSystem:
     """Hash commitments signed by the service; fast, so batched on the cluster or run inside a request."""
 
@@ -116,6 +133,23 @@ class CommitmentSystem:
     capabilities: ClassVar[Capabilities] = Capabilities(
         async_only=False, isolated=False, typical_ms=0.1, setup_required=False, features=DATA_TYPES
     )
+    # The `data` it accepts (JSON Schema, for the API's document): (data, its own options, required options)
+    # per form, by the rule of `prepare_input`.
+    input_forms: ClassVar[list[tuple[dict[str, Any], dict[str, Any], list[str]]]] = [
+        # the seed's envelope {"type", "value"} (options.data_type absent): "string" text, "bytes" hex, "json" any
+        (
+            {"oneOf": [_envelope("string", {"type": "string"}), _envelope("bytes", HEX), _envelope("json", NOT_NULL)]},
+            {"data_type": ABSENT},
+            [],
+        ),
+        # a bare value, data_type absent: text -> "string", anything else -> "json" (not an envelope's shape)
+        ({"allOf": [NOT_NULL, {"not": ENVELOPE_SHAPE}]}, {"data_type": ABSENT}, []),
+        # a bare value with an explicit data_type: "json" any JSON value (even envelope-shaped), "string" text,
+        # "bytes" hex
+        (NOT_NULL, {"data_type": {"type": "string", "const": "json"}}, ["data_type"]),
+        ({"type": "string"}, {"data_type": {"type": "string", "const": "string"}}, ["data_type"]),
+        (HEX, {"data_type": {"type": "string", "const": "bytes"}}, ["data_type"]),
+    ]
 
     def prepare_input(self, data: Any, options: dict[str, Any]) -> dict[str, Any]:  # noqa: ANN401
         """{"data_type", "data"}, decided by one rule (`split_envelope` first):

@@ -21,6 +21,9 @@ class DiagnosticSystem:
     capabilities: ClassVar[Capabilities] = Capabilities(
         async_only=True, isolated=True, typical_ms=10.0, features=("sleep_s", "fail_attempts", "input_error")
     )
+    input_forms: ClassVar[list[tuple[dict[str, Any], dict[str, Any], list[str]]]] = [
+        ({"type": "object", "properties": {"sleep_s": {"type": ["number", "boolean"], "minimum": 0}}}, {}, [])
+    ]
 
     def prepare_input(self, data: Any, options: dict[str, Any]) -> dict[str, Any]:  # noqa: ANN401
         if not isinstance(data, dict):

@@ -1,0 +1,457 @@
+"""The API's shapes and limits, stated once: what a request may carry and what an answer holds.
+
+The REST handlers validate request bodies and query strings with these models and serialise their answers
+through them; the OpenAPI document (`zapiki.api.openapi`) is generated from them; the service checks job
+options with `JobOptions`; the clients and the dashboard take field lists and limits from here.
+
+>>> ProofRequest.model_validate({"proof_system": "commitment", "data": "hello"}).options
+{}
+>>> try:
+...     IdsRequest.model_validate({"ids": "abc"})
+... except ValidationError as exc:
+...     print(describe(exc, IdsRequest))
+ids is required (an array of id strings)
+>>> try:
+...     job_options(600.0).model_validate({"priority": "urgent", "timeout_s": 30})
+... except ValidationError as exc:
+...     print(describe(exc, prefix="options"))
+options.priority must be one of 'high', 'normal' or 'low', got 'urgent'
+>>> "retry_count" in JOB_FIELDS and "proof_data" in PROOF_FIELDS
+True
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    WithJsonSchema,
+    create_model,
+    model_validator,
+)
+
+from zapiki.config import PRIORITIES
+from zapiki.store.models import JobStatus
+
+__all__ = [
+    "ASYNC_MESSAGE",
+    "CIRCUIT_NAME_MAX",
+    "JOB_FIELDS",
+    "LOOKUP_MAX_IDS",
+    "MAX_ID_LENGTH",
+    "MAX_JSON_DEPTH",
+    "MAX_RETRIES_LIMIT",
+    "PAGE_MAX",
+    "PROOF_FIELDS",
+    "STATUSES",
+    "ValidationError",
+    "describe",
+]
+
+# -- limits ---------------------------------------------------------------------------------------------------
+LOOKUP_MAX_IDS = 1_000  # ids in one jobs/lookup or proofs/lookup request
+PAGE_MAX = 100  # rows in one page of a list
+PAGE_DEFAULT = 20
+OFFSET_MAX = 10**9
+MAX_ID_LENGTH = 64  # a longer id in a path is simply not found
+MAX_JSON_DEPTH = 64  # arrays/objects nested in a request body
+MAX_RETRIES_LIMIT = 10  # options.max_retries
+CIRCUIT_NAME_MAX = 200
+ASYNC_MESSAGE = "Proof generation started. Poll /api/v1/proofs/{id} for status."
+
+STATUSES = tuple(s.value for s in JobStatus)
+Priority = Literal[PRIORITIES]  # type: ignore[valid-type]
+Status = Literal[STATUSES]  # type: ignore[valid-type]
+# How the clients and the dashboard colour each status (of jobs, and of circuits).
+STATUS_COLOURS = {
+    "pending": "#6c757d",
+    "processing": "#0d6efd",
+    "retrying": "#fd7e14",
+    "completed": "#198754",
+    "failed": "#dc3545",
+    "cancelled": "#adb5bd",
+    "ready": "#198754",
+    "setting_up": "#0d6efd",
+}
+Timestamp = Annotated[str, WithJsonSchema({"type": "string", "format": "date-time"})]
+
+
+def _whole_number(value: Any) -> Any:  # noqa: ANN401
+    """JSON has one number type: 2.0 is the integer 2."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _query_int(value: Any) -> Any:  # noqa: ANN401
+    """A query string's integer: ASCII digits with an optional minus, nothing else ("5.0", " 5", "٥" are not)."""
+    if isinstance(value, str):
+        if not value.isascii() or not value.lstrip("-").isdigit():
+            raise ValueError("must be an integer")
+        return int(value)
+    return value
+
+
+def could_be_id(value: str) -> bool:
+    """False for a string that cannot be an id (too long, control characters): such an id is simply not found,
+    without asking the database (PostgreSQL refuses NUL in text).
+
+    >>> could_be_id("0b9f7c2e-1d2a-4c4e-9a51-5f1e2c3d4b5a"), could_be_id("a" + chr(0)), could_be_id("x" * 65)
+    (True, False, False)
+    """
+    return len(value) <= MAX_ID_LENGTH and not any(ord(c) < 32 for c in value)
+
+
+QueryInt = Annotated[int, BeforeValidator(_query_int), Field(strict=True)]
+Text = Annotated[str, Field(strict=True)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+# -- requests -------------------------------------------------------------------------------------------------
+class JobOptions(BaseModel):
+    """How a job runs. Unset fields take the service's defaults; other keys are the proof system's own options
+    (kept with the input, e.g. commitment's `data_type`)."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+    run_async: Annotated[bool, Field(strict=True)] = Field(
+        False, alias="async", description="Run as a job even if the system is fast"
+    )
+    priority: Priority = "normal"
+    timeout_s: Annotated[float, Field(strict=True, gt=0)] | None = Field(
+        None, description="Seconds an attempt may run (default: the service's)"
+    )
+    max_retries: (
+        Annotated[int, Field(strict=True, ge=0, le=MAX_RETRIES_LIMIT), BeforeValidator(_whole_number)] | None
+    ) = Field(None, description="Retries after a failed attempt (default: the service's)")
+
+
+@functools.cache
+def job_options(max_timeout_s: float) -> type[JobOptions]:
+    """`JobOptions` with this service's longest timeout."""
+
+    timeout = Annotated[float, Field(strict=True, gt=0, le=max_timeout_s)] | None
+    described = Field(None, description=JobOptions.model_fields["timeout_s"].description)
+    return create_model("JobOptions", __base__=JobOptions, __doc__=JobOptions.__doc__, timeout_s=(timeout, described))
+
+
+class ProofRequest(BaseModel):
+    """POST /api/v1/proofs. `data`'s form and the system's own options are each system's (`input_forms`)."""
+
+    proof_system: Text = Field(min_length=1, description="a string: a registered proof system's name")
+    data: Any = Field(description="the input (its form is the proof system's)")
+    options: dict[str, Any] = Field(default_factory=dict, description="an object (JobOptions)")
+    circuit_id: Text | None = Field(None, description="a registered circuit's id (404 if unknown)")
+
+
+@functools.cache
+def batch_request(max_batch_items: int) -> type[BaseModel]:
+    """POST /api/v1/proofs/batch: a ProofRequest with `items` (one input per job) in place of `data`."""
+
+    class BatchRequest(BaseModel):
+        proof_system: Text = Field(min_length=1, description="a string: a registered proof system's name")
+        items: list[Any] = Field(
+            min_length=1, max_length=max_batch_items, description="a non-empty array of inputs, one per job"
+        )
+        options: dict[str, Any] = Field(default_factory=dict, description="an object (JobOptions)")
+        circuit_id: Text | None = Field(None, description="a registered circuit's id (404 if unknown)")
+
+    return BatchRequest
+
+
+class IdsRequest(BaseModel):
+    """POST /api/v1/jobs/lookup and /api/v1/proofs/lookup."""
+
+    ids: list[Text] = Field(max_length=LOOKUP_MAX_IDS, description="an array of id strings")
+
+
+class VerifyRequest(BaseModel):
+    """POST /api/v1/verify."""
+
+    proof_system: Text = Field(min_length=1, description="a string: a registered proof system's name")
+    proof: dict[str, Any] = Field(description="an object")
+    public_inputs: Any = None
+    verification_key: Any = None
+
+
+class PageQuery(BaseModel):
+    """?limit=&offset= of a list."""
+
+    limit: QueryInt = Field(PAGE_DEFAULT, ge=1, le=PAGE_MAX)
+    offset: QueryInt = Field(0, ge=0, le=OFFSET_MAX)
+
+
+class ListQuery(PageQuery):
+    """?status=&proof_system=&limit=&offset= of the proofs and jobs lists."""
+
+    status: Literal[("", *STATUSES)] = Field("", description="Only rows in this state (empty: any state)")  # type: ignore[valid-type]
+    proof_system: str = ""
+
+
+def _form_bool(value: Any) -> Any:  # noqa: ANN401
+    if value is None:
+        return False
+    if isinstance(value, str):
+        word = value.strip().lower() or "false"
+        if word in ("true", "1"):
+            return True
+        if word in ("false", "0"):
+            return False
+        raise ValueError("must be true or false")
+    return value
+
+
+Binary = Annotated[bytes, WithJsonSchema({"type": "string", "format": "binary"})]
+
+
+class CircuitUpload(BaseModel):
+    """POST /api/v1/circuits (multipart/form-data): the witness wasm with a Groth16 zkey (optionally the r1cs,
+    so a failing constraint is named), or with the r1cs alone for a development setup."""
+
+    name: Text = Field(min_length=1, max_length=CIRCUIT_NAME_MAX, description="a name for the circuit")
+    is_public: Annotated[
+        bool, BeforeValidator(_form_bool), WithJsonSchema({"type": "string", "enum": ["true", "false"]})
+    ] = False
+    wasm: Binary = Field(description="the circuit's witness calculator (field 'wasm')")
+    zkey: Binary | None = None
+    r1cs: Binary | None = None
+
+    @model_validator(mode="after")
+    def _keys_or_constraints(self) -> CircuitUpload:
+        if self.zkey is None and self.r1cs is None:
+            raise ValueError("send the file 'zkey' (optionally with 'r1cs'), or 'r1cs' alone")
+        return self
+
+
+# -- answers --------------------------------------------------------------------------------------------------
+class Proof(_Model):
+    """A proof: the seed's fields first, always present (null until known), then the rest."""
+
+    id: str
+    status: Status
+    proof_data: dict[str, Any] | None
+    generation_time_ms: float | None
+    created_at: Timestamp
+    completed_at: Timestamp | None
+    proof_system: str
+    circuit_id: str | None
+    public_inputs: Any
+    verification_key: Any
+    error_message: str | None
+
+
+class Job(_Model):
+    """A job: the seed's fields, then the queue's name and the attempts' details."""
+
+    id: str
+    user_id: str
+    proof_id: str
+    status: Status
+    priority: int = Field(description="The queue as the seed's integer: high 2, normal 1, low 0")
+    retry_count: int
+    max_retries: int
+    error_message: str | None
+    created_at: Timestamp
+    started_at: Timestamp | None
+    completed_at: Timestamp | None
+    proof_system: str
+    queue: Priority
+    runs: int
+    timeout_s: float
+    worker: str | None
+    next_attempt_at: Timestamp | None
+
+
+class Circuit(_Model):
+    """A registered circuit as the API shows it (no owner id)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    id: str
+    name: str
+    proof_system: str
+    is_public: bool
+    status: Literal["ready", "setting_up", "failed"]
+    wasm_sha256: str | None
+    zkey_sha256: str | None
+    r1cs_sha256: str | None
+    verification_key: dict[str, Any] | None
+    info: dict[str, Any] | None
+    error_message: str | None
+    created_at: Timestamp
+
+
+class Accepted(_Model):
+    proof_id: str
+    job_id: str
+    status: Literal["pending"]
+    message: str
+
+
+class Queued(_Model):
+    proof_id: str
+    job_id: str
+    status: Literal["pending"]
+
+
+class BatchAccepted(_Model):
+    jobs: list[Queued] = Field(description="In the items' order")
+    count: int = Field(ge=1)
+    message: str
+
+
+class ProofPage(_Model):
+    proofs: list[Proof]
+    limit: int
+    offset: int
+
+
+class JobPage(_Model):
+    jobs: list[Job]
+    limit: int
+    offset: int
+
+
+class CircuitPage(_Model):
+    circuits: list[Circuit]
+    limit: int
+    offset: int
+
+
+class FoundProofs(_Model):
+    proofs: list[Proof]
+
+
+class FoundJobs(_Model):
+    jobs: list[Job]
+
+
+class Verdict(_Model):
+    """A malformed proof is not valid: only an unknown proof system or a malformed request is an error."""
+
+    valid: bool
+    reason: str | None = Field(None, description="Why the proof is not valid (present when it is not)")
+
+
+class Health(_Model):
+    status: Literal["ok", "degraded"]
+    database: Literal["ok", "unreachable"]
+    cluster: Literal["ok", "unreachable"]
+    workers: int = Field(ge=0)
+
+
+class Workers(_Model):
+    count: int = Field(ge=0)
+    threads: int = Field(ge=0)
+    reachable: bool | None = None
+
+
+class Queues(_Model):
+    """Pending jobs per priority queue."""
+
+    high: int = Field(ge=0)
+    normal: int = Field(ge=0)
+    low: int = Field(ge=0)
+
+
+class Timing(_Model):
+    count: int = Field(ge=0)
+    p50_ms: float
+    p95_ms: float
+
+
+class Stats(_Model):
+    queues: Queues
+    pending: int = Field(ge=0)
+    in_flight: int = Field(ge=0)
+    retrying: int = Field(ge=0)
+    completed: int = Field(ge=0)
+    failed: int = Field(ge=0)
+    cancelled: int = Field(ge=0)
+    success_rate: float | None = Field(ge=0, le=1)
+    processing_time: dict[str, Timing] = Field(description="Per proof system, over its latest completed proofs")
+    workers: Workers
+
+
+class Capabilities(_Model):
+    async_only: bool
+    isolated: bool
+    typical_ms: float
+    setup_required: bool
+    features: list[str]
+
+
+class System(_Model):
+    name: str
+    capabilities: Capabilities
+
+
+class Systems(_Model):
+    systems: list[System]
+
+
+class Me(_Model):
+    user_id: str
+    email: str
+    tier: str
+    key_id: str
+    role: str | None = None
+
+
+class ErrorDetail(_Model):
+    code: str
+    message: str
+
+
+class Error(_Model):
+    """Every 4xx/5xx answer: {"error": {"code", "message"}}, the message naming the field at fault."""
+
+    error: ErrorDetail
+
+
+JOB_FIELDS = tuple(Job.model_fields)  # the seed's first: the order of the client's DataFrame columns
+PROOF_FIELDS = tuple(Proof.model_fields)
+JOB_TIMES = tuple(name for name in JOB_FIELDS if name.endswith("_at"))
+PROOF_TIMES = tuple(name for name in PROOF_FIELDS if name.endswith("_at"))
+
+
+def dump(model: type[BaseModel], value: Any) -> dict[str, Any]:  # noqa: ANN401
+    """`value` (a dict from the service) as `model` says the API shows it: checked, and only its fields."""
+    return model.model_validate(value).model_dump(mode="json", by_alias=True, exclude_unset=True)
+
+
+# -- error messages -------------------------------------------------------------------------------------------
+_NAMED_BY_TYPE = ("missing", "too_short") + tuple(
+    f"{t}_type" for t in ("string", "list", "dict", "model", "int", "float", "bool", "bytes")
+)
+
+
+def describe(exc: ValidationError, model: type[BaseModel] | None = None, prefix: str = "") -> str:
+    """One message for the first problem in `exc`, naming the field: "items is required (a non-empty array of
+    inputs, one per job)", "ids has 1001 entries; the limit is 1000", "options.priority must be one of ...".
+
+    The hint in brackets is the field's description in `model`."""
+    error = exc.errors(include_url=False)[0]
+    loc = ".".join(str(p) for p in (*([prefix] if prefix else []), *error["loc"])) or "request body"
+    kind, ctx = error["type"], error.get("ctx") or {}
+    field = model.model_fields.get(str(error["loc"][0])) if model is not None and error["loc"] else None
+    hint = field.description if field is not None and len(error["loc"]) == 1 else None
+    if kind in _NAMED_BY_TYPE:
+        return f"{loc} is required ({hint})" if hint else f"{loc} is required"
+    if kind == "too_long":
+        return f"{loc} has {ctx.get('actual_length')} entries; the limit is {ctx.get('max_length')}"
+    if kind == "literal_error":
+        return f"{loc} must be one of {ctx.get('expected')}, got {error['input']!r}"
+    if kind == "value_error":
+        message = str(ctx.get("error", error["msg"]))
+        return message if not error["loc"] else f"{loc} {message}"
+    return f"{loc}: {error['msg']}"
