@@ -30,14 +30,17 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    StringConstraints,
     ValidationError,
     WithJsonSchema,
     create_model,
     model_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 
 from zapiki.config import PRIORITIES
-from zapiki.store.models import JobStatus
+from zapiki.store.models import CircuitStatus, JobStatus
+from zapiki.systems.base import Capabilities
 
 __all__ = [
     "ASYNC_MESSAGE",
@@ -92,7 +95,7 @@ def _whole_number(value: Any) -> Any:  # noqa: ANN401
 def _query_int(value: Any) -> Any:  # noqa: ANN401
     """A query string's integer: ASCII digits with an optional minus, nothing else ("5.0", " 5", "٥" are not)."""
     if isinstance(value, str):
-        if not value.isascii() or not value.lstrip("-").isdigit():
+        if not value.isascii() or not value.lstrip("-").isdigit() or len(value) > 20:
             raise ValueError("must be an integer")
         return int(value)
     return value
@@ -117,55 +120,64 @@ class _Model(BaseModel):
 
 
 # -- requests -------------------------------------------------------------------------------------------------
+# A field's description says what it must be: the API's document shows it, and a 422 quotes it
+# ("items is required (a non-empty array of inputs, one per job)", "options.timeout_s must be ...").
 class JobOptions(BaseModel):
     """How a job runs. Unset fields take the service's defaults; other keys are the proof system's own options
     (kept with the input, e.g. commitment's `data_type`)."""
 
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
+    model_config = ConfigDict(extra="allow")
 
     run_async: Annotated[bool, Field(strict=True)] = Field(
-        False, alias="async", description="Run as a job even if the system is fast"
+        False, alias="async", description="true or false: run as a job even if the system is fast"
     )
     priority: Priority = "normal"
     timeout_s: Annotated[float, Field(strict=True, gt=0)] | None = Field(
-        None, description="Seconds an attempt may run (default: the service's)"
+        None, description="a positive number of seconds an attempt may run (default: the service's)"
     )
     max_retries: (
         Annotated[int, Field(strict=True, ge=0, le=MAX_RETRIES_LIMIT), BeforeValidator(_whole_number)] | None
-    ) = Field(None, description="Retries after a failed attempt (default: the service's)")
+    ) = Field(
+        None,
+        description=f"an integer from 0 to {MAX_RETRIES_LIMIT}: retries after a failed attempt",
+    )
 
 
 @functools.cache
-def job_options(max_timeout_s: float) -> type[JobOptions]:
-    """`JobOptions` with this service's longest timeout."""
-
+def _job_options(max_timeout_s: float) -> type[JobOptions]:
     timeout = Annotated[float, Field(strict=True, gt=0, le=max_timeout_s)] | None
-    described = Field(None, description=JobOptions.model_fields["timeout_s"].description)
+    described = Field(None, description=f"a positive number of seconds, at most {max_timeout_s:g}, an attempt may run")
     return create_model("JobOptions", __base__=JobOptions, __doc__=JobOptions.__doc__, timeout_s=(timeout, described))
 
 
-class ProofRequest(BaseModel):
-    """POST /api/v1/proofs. `data`'s form and the system's own options are each system's (`input_forms`)."""
+def job_options(max_timeout_s: float) -> type[JobOptions]:
+    """`JobOptions` with this service's longest timeout (one class per value)."""
+    return _job_options(float(max_timeout_s))
+
+
+class _JobRequest(BaseModel):
+    """What every request that creates proofs carries besides its input."""
 
     proof_system: Text = Field(min_length=1, description="a string: a registered proof system's name")
+    options: dict[str, Any] = Field(
+        default_factory=dict, description="an object: priority, timeout_s, max_retries, async, the system's own"
+    )
+    circuit_id: Text | None = Field(
+        None, description="a string: a registered circuit's id (404 if unknown)"
+    )
+
+
+class ProofRequest(_JobRequest):
+    """POST /api/v1/proofs. `data`'s form and the system's own options are each system's (`input_forms`)."""
+
     data: Any = Field(description="the input (its form is the proof system's)")
-    options: dict[str, Any] = Field(default_factory=dict, description="an object (JobOptions)")
-    circuit_id: Text | None = Field(None, description="a registered circuit's id (404 if unknown)")
 
 
 @functools.cache
 def batch_request(max_batch_items: int) -> type[BaseModel]:
     """POST /api/v1/proofs/batch: a ProofRequest with `items` (one input per job) in place of `data`."""
-
-    class BatchRequest(BaseModel):
-        proof_system: Text = Field(min_length=1, description="a string: a registered proof system's name")
-        items: list[Any] = Field(
-            min_length=1, max_length=max_batch_items, description="a non-empty array of inputs, one per job"
-        )
-        options: dict[str, Any] = Field(default_factory=dict, description="an object (JobOptions)")
-        circuit_id: Text | None = Field(None, description="a registered circuit's id (404 if unknown)")
-
-    return BatchRequest
+    items = Field(min_length=1, max_length=max_batch_items, description="a non-empty array of inputs, one per job")
+    return create_model("BatchRequest", __base__=_JobRequest, items=(list[Any], items))
 
 
 class IdsRequest(BaseModel):
@@ -186,15 +198,17 @@ class VerifyRequest(BaseModel):
 class PageQuery(BaseModel):
     """?limit=&offset= of a list."""
 
-    limit: QueryInt = Field(PAGE_DEFAULT, ge=1, le=PAGE_MAX)
-    offset: QueryInt = Field(0, ge=0, le=OFFSET_MAX)
+    limit: QueryInt = Field(PAGE_DEFAULT, ge=1, le=PAGE_MAX, description=f"an integer from 1 to {PAGE_MAX}")
+    offset: QueryInt = Field(0, ge=0, le=OFFSET_MAX, description=f"an integer from 0 to {OFFSET_MAX}")
 
 
-class ListQuery(PageQuery):
-    """?status=&proof_system=&limit=&offset= of the proofs and jobs lists."""
-
+class _ListFilter(BaseModel):
     status: Literal[("", *STATUSES)] = Field("", description="Only rows in this state (empty: any state)")  # type: ignore[valid-type]
-    proof_system: str = ""
+    proof_system: Annotated[str, StringConstraints(strip_whitespace=True)] = ""
+
+
+class ListQuery(PageQuery, _ListFilter):
+    """?status=&proof_system=&limit=&offset= of the proofs and jobs lists (the filters first)."""
 
 
 def _form_bool(value: Any) -> Any:  # noqa: ANN401
@@ -217,13 +231,17 @@ class CircuitUpload(BaseModel):
     """POST /api/v1/circuits (multipart/form-data): the witness wasm with a Groth16 zkey (optionally the r1cs,
     so a failing constraint is named), or with the r1cs alone for a development setup."""
 
-    name: Text = Field(min_length=1, max_length=CIRCUIT_NAME_MAX, description="a name for the circuit")
+    name: Text = Field(
+        min_length=1, max_length=CIRCUIT_NAME_MAX, description=f"a name of 1 to {CIRCUIT_NAME_MAX} characters"
+    )
     is_public: Annotated[
-        bool, BeforeValidator(_form_bool), WithJsonSchema({"type": "string", "enum": ["true", "false"]})
-    ] = False
-    wasm: Binary = Field(description="the circuit's witness calculator (field 'wasm')")
-    zkey: Binary | None = None
-    r1cs: Binary | None = None
+        bool,
+        BeforeValidator(_form_bool),
+        WithJsonSchema({"type": "string", "enum": ["true", "false"]}),
+    ] = Field(False, json_schema_extra={"default": "false"})
+    wasm: Binary = Field(description="a file: the circuit's witness calculator")
+    zkey: Binary | SkipJsonSchema[None] = None
+    r1cs: Binary | SkipJsonSchema[None] = None
 
     @model_validator(mode="after")
     def _keys_or_constraints(self) -> CircuitUpload:
@@ -280,7 +298,7 @@ class Circuit(_Model):
     name: str
     proof_system: str
     is_public: bool
-    status: Literal["ready", "setting_up", "failed"]
+    status: Literal[tuple(s.value for s in CircuitStatus)]  # type: ignore[valid-type]
     wasm_sha256: str | None
     zkey_sha256: str | None
     r1cs_sha256: str | None
@@ -339,7 +357,7 @@ class Verdict(_Model):
     """A malformed proof is not valid: only an unknown proof system or a malformed request is an error."""
 
     valid: bool
-    reason: str | None = Field(None, description="Why the proof is not valid (present when it is not)")
+    reason: str | SkipJsonSchema[None] = Field(None, description="Why the proof is not valid (present when it is not)")
 
 
 class Health(_Model):
@@ -352,7 +370,7 @@ class Health(_Model):
 class Workers(_Model):
     count: int = Field(ge=0)
     threads: int = Field(ge=0)
-    reachable: bool | None = None
+    reachable: bool | SkipJsonSchema[None] = None
 
 
 class Queues(_Model):
@@ -382,14 +400,6 @@ class Stats(_Model):
     workers: Workers
 
 
-class Capabilities(_Model):
-    async_only: bool
-    isolated: bool
-    typical_ms: float
-    setup_required: bool
-    features: list[str]
-
-
 class System(_Model):
     name: str
     capabilities: Capabilities
@@ -404,7 +414,7 @@ class Me(_Model):
     email: str
     tier: str
     key_id: str
-    role: str | None = None
+    role: str | SkipJsonSchema[None] = None
 
 
 class ErrorDetail(_Model):
@@ -430,28 +440,32 @@ def dump(model: type[BaseModel], value: Any) -> dict[str, Any]:  # noqa: ANN401
 
 
 # -- error messages -------------------------------------------------------------------------------------------
-_NAMED_BY_TYPE = ("missing", "too_short") + tuple(
-    f"{t}_type" for t in ("string", "list", "dict", "model", "int", "float", "bool", "bytes")
-)
+_WRONG = ("missing", "too_short", "string_too_short", "dict_type", "list_type", "model_type", "string_type")
+_WRONG += ("int_type", "float_type", "bool_type", "bytes_type", "int_from_float", "bool_parsing", "int_parsing")
+_OUT_OF_RANGE = ("greater_than", "greater_than_equal", "less_than", "less_than_equal", "string_too_long")
 
 
 def describe(exc: ValidationError, model: type[BaseModel] | None = None, prefix: str = "") -> str:
-    """One message for the first problem in `exc`, naming the field: "items is required (a non-empty array of
-    inputs, one per job)", "ids has 1001 entries; the limit is 1000", "options.priority must be one of ...".
-
-    The hint in brackets is the field's description in `model`."""
+    """One message for the first problem in `exc`, naming the field and quoting what it must be (the field's
+    description in `model`): "items is required (a non-empty array of inputs, one per job)", "circuit_id must be
+    a string: ...", "ids has 1001 entries; the limit is 1000", "options.priority must be one of ..."."""
     error = exc.errors(include_url=False)[0]
-    loc = ".".join(str(p) for p in (*([prefix] if prefix else []), *error["loc"])) or "request body"
+    where = [str(p) for p in error["loc"]]
     kind, ctx = error["type"], error.get("ctx") or {}
-    field = model.model_fields.get(str(error["loc"][0])) if model is not None and error["loc"] else None
-    hint = field.description if field is not None and len(error["loc"]) == 1 else None
-    if kind in _NAMED_BY_TYPE:
-        return f"{loc} is required ({hint})" if hint else f"{loc} is required"
-    if kind == "too_long":
-        return f"{loc} has {ctx.get('actual_length')} entries; the limit is {ctx.get('max_length')}"
+    fields = {(f.alias or n): f for n, f in model.model_fields.items()} if model is not None else {}
+    field = fields.get(where[0]) if where else None
+    hint = field.description if field is not None else None
+    path = [*([prefix] if prefix else []), *where]
+    name = ".".join(path[: len(path) - len(where) + 1]) or "request body"
+    if kind == "too_long" and len(where) == 1:
+        return f"{name} has {ctx.get('actual_length')} entries; the limit is {ctx.get('max_length')}"
     if kind == "literal_error":
-        return f"{loc} must be one of {ctx.get('expected')}, got {error['input']!r}"
+        return f"{'.'.join(path)} must be one of {ctx.get('expected')}, got {error['input']!r}"
     if kind == "value_error":
         message = str(ctx.get("error", error["msg"]))
-        return message if not error["loc"] else f"{loc} {message}"
-    return f"{loc}: {error['msg']}"
+        return f"{name} {message}" if where else message
+    if hint and (kind in _WRONG or kind in _OUT_OF_RANGE):
+        if kind == "missing" or (kind in _WRONG and field is not None and field.is_required()):
+            return f"{name} is required ({hint})"
+        return f"{name} must be {hint}"
+    return f"{'.'.join(path)}: {error['msg']}"

@@ -14,14 +14,13 @@ limits from the running configuration, so the document describes exactly what th
 
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel
-from pydantic.json_schema import models_json_schema
+from pydantic.json_schema import GenerateJsonSchema, models_json_schema
 
 from zapiki import __version__, schema, systems
 from zapiki.config import Settings
@@ -45,6 +44,22 @@ RATE_HEADERS = {
     "X-RateLimit-Remaining": {"description": "Requests left in the current minute", "schema": {"type": "string"}},
 }
 REF = "#/components/schemas/{model}"
+
+
+class _JsonSchema(GenerateJsonSchema):
+    """pydantic's JSON Schema, with a nullable simple type as `{"type": [T, "null"]}` (what the document has
+    always said) rather than `anyOf`."""
+
+    def nullable_schema(self, schema: Any) -> dict[str, Any]:  # noqa: ANN401
+        inner = self.generate_inner(schema["schema"])
+        if isinstance(inner.get("type"), str) and not {"enum", "const", "$ref"} & set(inner):
+            return {**inner, "type": [inner["type"], "null"]}
+        return super().nullable_schema(schema)
+
+
+def model_schema(model: type[BaseModel], mode: str = "validation") -> dict[str, Any]:
+    """One model's JSON Schema as the document shows it (no titles)."""
+    return _inline(model.model_json_schema(mode=mode, schema_generator=_JsonSchema))
 
 
 @dataclass(frozen=True)
@@ -93,10 +108,17 @@ def operations(handler: type) -> dict[str, Operation]:
 
 
 # -- request bodies composed per proof system --------------------------------------------------------------------
-def _inline(schema_: dict[str, Any]) -> dict[str, Any]:
-    """A model's schema without titles (pydantic adds one to every property)."""
+def _inline(schema_: Any) -> Any:  # noqa: ANN401
+    """A schema without titles (pydantic adds one to every model and property; a document's names are its
+    components' keys) and without the null defaults of fields that may be left out."""
     if isinstance(schema_, dict):
-        return {k: _inline(v) for k, v in schema_.items() if k != "title"}
+        # a default of null where null is not allowed (a field that may be left out) says nothing: dropped
+        no_null = schema_.get("default", 0) is None and "null" not in str(schema_.get("type", "null"))
+        return {
+            k: _inline(v)
+            for k, v in schema_.items()
+            if not (k == "title" and isinstance(v, str)) and not (k == "default" and no_null)
+        }
     if isinstance(schema_, list):
         return [_inline(v) for v in schema_]
     return schema_
@@ -109,8 +131,8 @@ def _input_forms(impl: Any) -> list[tuple[dict[str, Any], dict[str, Any], list[s
 
 
 def _variants(settings: Settings, data_key: str, data_schema: Callable[[dict[str, Any]], dict[str, Any]]) -> dict:
-    base = _inline(schema.ProofRequest.model_json_schema())["properties"]
-    options = _inline(schema.job_options(settings.max_timeout_s).model_json_schema())
+    base = model_schema(schema.ProofRequest)["properties"]
+    options = model_schema(schema.job_options(settings.max_timeout_s))
     variants = []
     for name in systems.names():
         impl = systems.get(name)
@@ -148,13 +170,13 @@ def proof_request(settings: Settings) -> dict[str, Any]:
 
 def batch_request(settings: Settings) -> dict[str, Any]:
     """POST /proofs/batch bodies: the same variants with `items` (one input per job) in place of `data`."""
-    items = _inline(schema.batch_request(settings.max_batch_items).model_json_schema())["properties"]["items"]
+    items = model_schema(schema.batch_request(settings.max_batch_items))["properties"]["items"]
     return _variants(settings, "items", lambda data: {**items, "items": data})
 
 
 def verify_request(settings: Settings) -> dict[str, Any]:
     """POST /verify bodies: `VerifyRequest` with the registered systems' names."""
-    body = _inline(schema.VerifyRequest.model_json_schema())
+    body = model_schema(schema.VerifyRequest)
     body["properties"]["proof_system"] = {"type": "string", "enum": systems.names()}
     return body
 
@@ -170,7 +192,7 @@ def _parameters(path: str, query: type[BaseModel] | None) -> list[dict[str, Any]
         for name in re.findall(r"{(\w+)}", path)
     ]
     if query is not None:
-        for name, prop in _inline(query.model_json_schema())["properties"].items():
+        for name, prop in model_schema(query)["properties"].items():
             param = {"name": name, "in": "query", "schema": prop}
             if "description" in prop:
                 param["description"] = prop.pop("description")
@@ -178,17 +200,27 @@ def _parameters(path: str, query: type[BaseModel] | None) -> list[dict[str, Any]
     return params
 
 
+def _used_models(routes: list[tuple[str, type]], settings: Settings) -> list[tuple[type[BaseModel], str]]:
+    """Every (model, mode) the operations name: bodies validate, answers serialise."""
+    used: dict[tuple[type[BaseModel], str], None] = {(schema.Error, "serialization"): None}
+    for _, handler in routes:
+        for op in operations(handler).values():
+            model = op.request_model(settings)
+            if model is not None and op.body_schema is None:
+                used[(model, "validation")] = None
+            for answer, _ in op.answers.values():
+                if isinstance(answer, type) and issubclass(answer, BaseModel):
+                    used[(answer, "serialization")] = None
+    return list(used)
+
+
 def document(routes: list[tuple[str, type]], settings: Settings) -> dict[str, Any]:
     """The whole document for a route table (`zapiki.api.route_table()`: (path, handler class) pairs)."""
-    models: dict[tuple[type[BaseModel], str], None] = {}
-    composed: dict[str, dict[str, Any]] = {}
+    refs, defs = models_json_schema(_used_models(routes, settings), ref_template=REF, schema_generator=_JsonSchema)
+    components: dict[str, Any] = _inline(defs.get("$defs", {}))
     paths: dict[str, dict[str, Any]] = {}
     for path, handler in routes:
-        ops = operations(handler)
-        if not ops:
-            continue
-        entry = paths.setdefault(path, {})
-        for method, op in ops.items():
+        for method, op in operations(handler).items():
             out: dict[str, Any] = {"operationId": op.id, "summary": op.summary.format(s=settings)}
             if op.public:
                 out["security"] = []
@@ -198,15 +230,14 @@ def document(routes: list[tuple[str, type]], settings: Settings) -> dict[str, An
             model = op.request_model(settings)
             if op.body_schema is not None:
                 name = model.__name__ if model is not None else op.id
-                composed[name] = op.body_schema(settings)
-                out["requestBody"] = {
-                    "required": True,
-                    "content": {op.media: {"schema": {"$ref": REF.format(model=name)}}},
-                }
+                if name in components:
+                    raise ValueError(f"two schemas named {name!r}")
+                components[name] = op.body_schema(settings)
+                body = {"$ref": REF.format(model=name)}
             elif model is not None:
-                models[(model, "validation")] = None
-                ref = {"$ref": REF.format(model=model.__name__)}
-                out["requestBody"] = {"required": True, "content": {op.media: {"schema": ref}}}
+                body = dict(refs[(model, "validation")])
+            if model is not None or op.body_schema is not None:
+                out["requestBody"] = {"required": True, "content": {op.media: {"schema": body}}}
             responses: dict[str, Any] = {}
             for status, (answer, description) in op.answers.items():
                 if answer is None:
@@ -214,23 +245,18 @@ def document(routes: list[tuple[str, type]], settings: Settings) -> dict[str, An
                 elif answer is dict:
                     responses[str(status)] = _content({"type": "object"}, description)
                 else:
-                    models[(answer, "serialization")] = None
-                    responses[str(status)] = _content({"$ref": REF.format(model=answer.__name__)}, description)
+                    responses[str(status)] = _content(dict(refs[(answer, "serialization")]), description)
                 if status in op.links:
                     responses[str(status)]["links"] = op.links[status]
-            errors = sorted({*op.errors, *(() if op.public else COMMON_ERRORS)})
-            if errors:
-                models[(schema.Error, "serialization")] = None
-            for status in errors:
-                answer = _content({"$ref": REF.format(model="Error")}, ERROR_TEXT[status])
+            for status in sorted({*op.errors, *(() if op.public else COMMON_ERRORS)}):
+                answer = _content(dict(refs[(schema.Error, "serialization")]), ERROR_TEXT[status])
                 if status == 429:
                     answer["headers"] = {**RETRY_AFTER, **RATE_HEADERS}
                 elif status == 503:
                     answer["headers"] = dict(RETRY_AFTER)
                 responses[str(status)] = answer
             out["responses"] = responses
-            entry[method] = out
-    _, defs = models_json_schema(list(models), ref_template=REF)
+            paths.setdefault(path, {})[method] = out
     body_note = f" Request bodies are limited to {settings.max_body_bytes} bytes (413)."
     return {
         "openapi": "3.1.0",
@@ -246,7 +272,7 @@ def document(routes: list[tuple[str, type]], settings: Settings) -> dict[str, An
                 "ApiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
                 "Bearer": {"type": "http", "scheme": "bearer"},
             },
-            "schemas": {**copy.deepcopy(defs.get("$defs", {})), **composed},
+            "schemas": components,
         },
         "paths": paths,
     }

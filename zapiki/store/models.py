@@ -50,6 +50,14 @@ class JobStatus(enum.StrEnum):
     CANCELLED = "cancelled"  # cancelled by its owner before it ran
 
 
+class CircuitStatus(enum.StrEnum):
+    """The states of a registered circuit."""
+
+    READY = "ready"  # its keys are stored: jobs may use it
+    SETTING_UP = "setting_up"  # its setup runs in the background
+    FAILED = "failed"  # its setup failed; error_message says why
+
+
 OPEN_STATUSES = (JobStatus.PENDING, JobStatus.PROCESSING, JobStatus.RETRYING)
 PRIORITY_VALUES = {"high": 2, "normal": 1, "low": 0}
 
