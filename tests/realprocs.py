@@ -151,9 +151,12 @@ def figures(engine, job_ids: list[str], scenario: str, recover_s: float | None =
     return out
 
 
-def start_serve(tmp_path, db, port, *extra):
+def start_serve(tmp_path, db, port, *extra, migrate=True):
     """`zapiki serve` on `db` and `port` (a local cluster of one single-thread worker unless `extra` says
-    otherwise), started in `tmp_path`; returns (process, banner) once it listens."""
+    otherwise), started in `tmp_path`; returns (process, banner) once it listens. A PostgreSQL `db` gets
+    `--migrate` (serve refuses one behind the code's schema otherwise) unless `migrate` is False."""
+    if migrate and not db.startswith("sqlite") and "--migrate" not in extra:
+        extra = (*extra, "--migrate")
     cmd = [
         sys.executable,
         "-m",

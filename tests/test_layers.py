@@ -9,7 +9,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "zapiki"
 
 LAYERS = [
-    {"errors", "limits", "lazy", "privatefiles", "config", "cluster_security"},  # foundations
+    {"errors", "limits", "lazy", "privatefiles", "config", "cluster_security", "logs"},  # foundations
     {"kernels", "bn254py"},  # BN254 arithmetic (numba) and its readable twin
     {"formats", "witness"},  # file formats; the circom witness runtime
     {"systems"},  # proof systems

@@ -1,12 +1,14 @@
 """`zapiki serve`: one process with the API, the dashboard, a local Dask cluster and the dispatcher."""
 
 import json
+import re
 import signal
 import subprocess
 import time
 import urllib.error
 import urllib.request
 
+import pytest
 from realprocs import start_serve
 
 
@@ -53,8 +55,17 @@ def test_serve_prints_its_addresses_and_a_first_start_key_and_serves(tmp_path, f
         assert json.loads(body)["status"] == "completed"
         status, page = _request(f"{base}/dashboard")
         assert status == 200 and b"bokeh" in page.lower()
+        with urllib.request.urlopen(f"{base}/metrics", timeout=30) as resp:  # Prometheus' text, no key
+            assert resp.status == 200 and resp.headers["Content-Type"].startswith("text/plain")
+            metrics = resp.read().decode()
+        assert 'zapiki_jobs{queue="normal",status="completed"} 1.0' in metrics
+        assert "zapiki_workers 1.0" in metrics and "admin@localhost" not in metrics
     finally:
         _stop(proc)
+    # zapiki.logs' format: one line per event with its time, logger and level
+    assert re.search(
+        r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} - zapiki\.service - INFO - shutting down", proc.log(), re.M
+    )
     # A second start on the same database upgrades nothing, prints no new key, and still knows the proof.
     proc, banner = start_serve(tmp_path, db, port)
     try:
@@ -150,5 +161,81 @@ def test_the_dashboards_folder_holds_the_page_as_a_panel_app_of_its_own(tmp_path
         assert status == 200 and b"bokeh" in page.lower()
         assert (tmp_path / "panel.db").exists()  # the page opened the configured database
         assert "Traceback" not in log_path.read_text(errors="replace"), log_path.read_text(errors="replace")
+    finally:
+        _stop(proc)
+
+
+def _migrate_to(url, revision):
+    """The database at `url` brought to schema `revision` only (an older Zapiki's), or left empty for None."""
+    from alembic import command
+
+    from zapiki.store.db import alembic_config, create_engine_for
+
+    engine = create_engine_for(url)
+    try:
+        if revision is not None:
+            cfg = alembic_config(engine)
+            with engine.begin() as conn:
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, revision)
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("revision", [None, "0003"])
+def test_serve_refuses_a_postgres_database_behind_the_code_and_migrate_starts_it(
+    postgres_url, tmp_path, free_port, revision
+):
+    """A server database is migrated by `zapiki db upgrade` (or `serve --migrate`), never silently by serve: a
+    database behind the code's head is refused at once, naming both revisions and the command to run."""
+    import os
+    import sys
+
+    from zapiki.store.db import create_engine_for, head, schema_state
+
+    _migrate_to(postgres_url, revision)
+    port = free_port()
+    cmd = [sys.executable, "-m", "zapiki.cli", "serve", "--port", str(port), "--db", postgres_url]
+    t0 = time.monotonic()
+    done = subprocess.run(cmd, cwd=tmp_path, env={**os.environ, "ZAPIKI_WARMUP": "0"}, capture_output=True,
+                          text=True, timeout=120)  # fmt: skip
+    out = done.stdout + done.stderr
+    assert done.returncode == 1, out
+    assert time.monotonic() - t0 < 60  # before any cluster was started
+    assert f"is at schema revision {revision or '(empty'}" in out and f"this code needs {head()}" in out, out
+    assert "zapiki db upgrade" in out and "--migrate" in out and "Launching server" not in out
+    assert ":postgres@" not in out  # the password is not printed
+    engine = create_engine_for(postgres_url)
+    try:
+        assert schema_state(engine)[1] == revision  # refused: nothing was changed
+    finally:
+        engine.dispose()
+
+    proc, banner = start_serve(tmp_path, postgres_url, port)  # with --migrate
+    try:
+        assert "Zapiki http://" in banner and "upgrading it to" in proc.log()
+    finally:
+        _stop(proc)
+    engine = create_engine_for(postgres_url)
+    try:
+        assert schema_state(engine) == ("current", head(), head())
+    finally:
+        engine.dispose()
+
+
+def test_serve_runs_on_a_postgres_database_a_newer_zapiki_migrated_with_a_warning(postgres_url, tmp_path, free_port):
+    """Migrations add: during a rolling update the older code still serves a database one step ahead of it."""
+    import sqlalchemy as sa
+
+    from zapiki.store.db import create_engine_for
+
+    _migrate_to(postgres_url, "head")
+    engine = create_engine_for(postgres_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = '0099'"))
+    engine.dispose()
+    proc, _ = start_serve(tmp_path, postgres_url, free_port(), migrate=False)
+    try:
+        assert "is at schema revision 0099, newer than this code's" in proc.log()
     finally:
         _stop(proc)

@@ -1,8 +1,11 @@
-"""`zapiki` command line: serve, keys, stats, jobs (and the snarkjs-like groth16 commands as they land)."""
+"""`zapiki` command line: serve, worker, scheduler, db, cluster, keys, stats, jobs, and the snarkjs-like groth16
+commands."""
 
 from __future__ import annotations
 
 import json
+import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -43,9 +46,18 @@ def main() -> None:
 @click.option("--n-workers", default=None, type=int, help="Local cluster: worker processes.")
 @click.option("--threads-per-worker", default=None, type=int, help="Local cluster: threads per worker.")
 @click.option("--dask-dashboard-port", default=8787, show_default=True, type=int)
+@click.option(
+    "--migrate",
+    is_flag=True,
+    help="Upgrade a server database (PostgreSQL) to this code's schema first, instead of refusing to start "
+    "when it is behind (`zapiki db upgrade` does it as a step of its own). Embedded SQLite always upgrades.",
+)
 @config_option
 def serve(**kwargs: Any) -> None:  # noqa: ANN401
-    """Serve the API, the dashboard (at /dashboard) and the job dispatcher."""
+    """Serve the API, the dashboard (at /dashboard), Prometheus metrics (at /metrics) and the job dispatcher.
+
+    A PostgreSQL database behind this code's schema is refused (exit 1): run `zapiki db upgrade` first, or
+    pass --migrate."""
     from zapiki.server import ServeOptions, serve
 
     serve(ServeOptions(**kwargs))
@@ -64,8 +76,172 @@ def worker(scheduler: str, certs: str | None, dask_args: tuple[str, ...]) -> Non
     """A `dask worker SCHEDULER --preload zapiki.jobs.preload [DASK_ARGS]`, restarted when it fails; SIGTERM or
     Ctrl-C drains it and stops (a second one stops it at once)."""
     from zapiki.jobs.supervise import supervise, worker_command
+    from zapiki.logs import dask_level
 
-    sys.exit(supervise(worker_command(scheduler, dask_args, certs=certs)))
+    command = worker_command(scheduler, dask_args, certs=certs)
+    level = dask_level()  # ZAPIKI_LOG_LEVEL, for Dask's own loggers too (Zapiki's: the preload reads it)
+    if level and not os.environ.get("DASK_LOGGING__DISTRIBUTED"):
+        os.environ["DASK_LOGGING__DISTRIBUTED"] = level
+    sys.exit(supervise(command))
+
+
+def scheduler_command(
+    certs: str | os.PathLike[str],
+    port: int = 8786,
+    host: str | None = None,
+    dashboard_address: str | None = "127.0.0.1:8787",
+    extra: tuple[str, ...] | list[str] = (),
+) -> list[str]:
+    """The `dask scheduler` command line of a private cluster: TLS only, with the scheduler's files in `certs`
+    (a folder from `zapiki cluster certs`; an InputError names what is missing), on `port` of every interface
+    (or of `host`), its dashboard on `dashboard_address` (None: no dashboard).
+
+    >>> from zapiki.cluster_security import make_certificates
+    >>> import tempfile; folder = tempfile.mkdtemp(); _ = make_certificates(folder)
+    >>> cmd = scheduler_command(folder, 8786, dashboard_address=None)
+    >>> cmd[1:3], cmd[cmd.index("--port") + 1], "--no-dashboard" in cmd, cmd[cmd.index("--tls-cert") + 1][-13:]
+    (['-m', 'distributed.cli.dask_scheduler'], '8786', True, 'scheduler.pem')
+    >>> scheduler_command(folder, host="10.0.0.5")[scheduler_command(folder, host="10.0.0.5").index("--host") + 1]
+    'tls://10.0.0.5'
+    """
+    from zapiki.cluster_security import dask_tls_args
+
+    cmd = [sys.executable, "-m", "distributed.cli.dask_scheduler", "--port", str(port)]
+    if host:  # with the TLS files and no --host, Dask listens on tls:// of every interface
+        cmd += ["--host", host if "://" in host else f"tls://{host}"]
+    cmd += ["--no-dashboard"] if dashboard_address is None else ["--dashboard-address", dashboard_address]
+    return [*cmd, *dask_tls_args(certs, "scheduler"), *extra]
+
+
+@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.option(
+    "--certs",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Folder from `zapiki cluster certs` (ca.pem, scheduler.pem, scheduler-key.pem).",
+)
+@click.option("--port", default=8786, show_default=True, type=int, help="The TLS port workers and clients reach.")
+@click.option("--host", default=None, help="Listen on this address only (default: every interface).")
+@click.option("--dashboard-port", default=8787, show_default=True, type=int)
+@click.option(
+    "--dashboard-host",
+    default="127.0.0.1",
+    show_default=True,
+    help="The dashboard is plain, unauthenticated HTTP: loopback unless you open it on purpose (0.0.0.0).",
+)
+@click.option("--no-dashboard", is_flag=True, help="No dashboard.")
+@config_option
+@click.argument("dask_args", nargs=-1, type=click.UNPROCESSED)
+def scheduler(
+    certs: str,
+    port: int,
+    host: str | None,
+    dashboard_port: int,
+    dashboard_host: str,
+    no_dashboard: bool,
+    config: str | None,
+    dask_args: tuple[str, ...],
+) -> None:
+    """A TLS-only `dask scheduler` for a private cluster (what `make run-scheduler` runs): mutual TLS with the
+    certificates in --certs, the Dask part of scheduler_config.yaml, Dask's loggers at ZAPIKI_LOG_LEVEL. The
+    process becomes the scheduler (exec): signals reach it directly, SIGTERM stops it cleanly. Further
+    DASK_ARGS go to `dask scheduler`."""
+    from zapiki.config import Settings, _default_config_path
+    from zapiki.logs import configure, dask_level
+
+    configure()
+    log = logging.getLogger("zapiki.scheduler")
+    dashboard = None if no_dashboard else f"{dashboard_host}:{dashboard_port}"
+    cmd = scheduler_command(certs, port, host, dashboard, dask_args)
+    env = dict(os.environ)
+    file = Path(config) if config is not None else _default_config_path()
+    if file is not None:
+        Settings.load(file)  # a broken file is named here, not half-read by Dask
+        env["DASK_CONFIG"] = str(file.resolve())  # Dask reads its part (`distributed:`) of the one config file
+        log.info("Dask configuration from %s", file)
+    else:
+        log.warning("no scheduler_config.yaml found (ZAPIKI_CONFIG, ./scheduler_config.yaml): Dask's defaults")
+    level = dask_level()
+    if level and not env.get("DASK_LOGGING__DISTRIBUTED"):
+        env["DASK_LOGGING__DISTRIBUTED"] = level
+    log.info("starting a TLS-only Dask scheduler on port %d (certificates in %s)", port, certs)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(cmd[0], cmd, env)
+
+
+@main.group("db")
+def db_group() -> None:
+    """The database's schema: Alembic migrations, one step of a deployment (before `zapiki serve` starts)."""
+
+
+def _engine(db: str | None, config: str | None) -> Any:  # noqa: ANN401
+    from zapiki.config import Settings
+    from zapiki.store.db import create_engine_for
+
+    return create_engine_for(db or Settings.load(config).database_url)
+
+
+def _unreachable(engine: Any, exc: Exception) -> None:  # noqa: ANN401
+    shown = engine.url.render_as_string(hide_password=True)
+    click.echo(f"error: cannot reach the database {shown}: {str(exc).splitlines()[0]}", err=True)
+    sys.exit(2)
+
+
+@db_group.command("upgrade")
+@db_option
+@config_option
+def db_upgrade(db: str | None, config: str | None) -> None:
+    """Upgrade the database (--db, else DATABASE_URL / the configured one) to this code's schema (Alembic head);
+    prints the revision before and after. Safe to run again, and from several places at once."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from zapiki.logs import configure
+    from zapiki.store.db import revision, schema_state, upgrade
+
+    configure()
+    engine = _engine(db, config)
+    shown = engine.url.render_as_string(hide_password=True)
+    try:
+        state, before, head = schema_state(engine)
+        click.echo(f"database  {shown}")
+        click.echo(f"before    {before or '(empty)'}")
+        if state == "ahead":
+            click.echo(f"error: revision {before} is newer than this code's {head}: use a newer Zapiki", err=True)
+            sys.exit(3)
+        upgrade(engine)
+        after = revision(engine)
+    except SQLAlchemyError as exc:
+        _unreachable(engine, exc)
+    finally:
+        engine.dispose()
+    click.echo(f"after     {after}" + ("  (already at head)" if after == before else ""))
+
+
+@db_group.command("current")
+@db_option
+@config_option
+def db_current(db: str | None, config: str | None) -> None:
+    """Print the database's schema revision and this code's head. Exit status: 0 at head, 1 behind (run
+    `zapiki db upgrade`), 2 unreachable, 3 newer than this code."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from zapiki.logs import configure
+    from zapiki.store.db import schema_state
+
+    configure()
+    engine = _engine(db, config)
+    try:
+        state, at, head = schema_state(engine)
+    except SQLAlchemyError as exc:
+        _unreachable(engine, exc)
+    finally:
+        engine.dispose()
+    click.echo(f"database  {engine.url.render_as_string(hide_password=True)}")
+    click.echo(f"revision  {at or '(empty)'}")
+    click.echo(f"head      {head}")
+    click.echo(f"status    {state}" + ("  (run `zapiki db upgrade`)" if state == "behind" else ""))
+    sys.exit({"current": 0, "behind": 1, "ahead": 3}[state])
 
 
 @main.group()

@@ -162,9 +162,7 @@ class _JobRequest(BaseModel):
     options: dict[str, Any] = Field(
         default_factory=dict, description="an object: priority, timeout_s, max_retries, async, the system's own"
     )
-    circuit_id: Text | None = Field(
-        None, description="a string: a registered circuit's id (404 if unknown)"
-    )
+    circuit_id: Text | None = Field(None, description="a string: a registered circuit's id (404 if unknown)")
 
 
 class ProofRequest(_JobRequest):

@@ -14,6 +14,7 @@ from typing import Any
 
 from zapiki.config import Settings
 from zapiki.jobs.worker import stop_provers
+from zapiki.logs import configure as configure_logging
 from zapiki.service import ZapikiService
 
 log = logging.getLogger("zapiki.server")
@@ -30,6 +31,7 @@ class ServeOptions:
     threads_per_worker: int | None = None
     config: str | None = None
     dask_dashboard_port: int = 8787
+    migrate: bool = False
 
 
 def start_cluster(settings: Settings, opts: ServeOptions) -> tuple[Any, Any]:  # noqa: ANN401
@@ -71,6 +73,62 @@ def start_cluster(settings: Settings, opts: ServeOptions) -> tuple[Any, Any]:  #
     return Client(cluster), cluster
 
 
+def check_schema(url: str, migrate: bool = False) -> bool:
+    """Whether to upgrade the database at `url` as the service opens it, or refuse to serve it.
+
+    Embedded SQLite (the default, `make run`) has a single owner and keeps upgrading itself when opened: True.
+    A server database (PostgreSQL) is migrated by the operator with `zapiki db upgrade` (a one-shot step of the
+    deployment, run once however many API processes start): one behind this code's schema is refused (exit 1,
+    naming both revisions and the command), unless `migrate` (`zapiki serve --migrate`) asks to upgrade it
+    here. One migrated by a newer Zapiki is served as it is, with a warning (migrations add, so the older code
+    still works during a rolling update). Exits 2 when the database cannot be reached."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from zapiki.store.db import create_engine_for, normalize_url, schema_state
+
+    url = normalize_url(url)
+    if url.startswith("sqlite"):
+        return True
+    engine = create_engine_for(url)
+    shown = engine.url.render_as_string(hide_password=True)
+    try:
+        state, at, newest = schema_state(engine)
+    except SQLAlchemyError as exc:
+        log.error("cannot reach the database %s: %s", shown, str(exc).splitlines()[0])
+        sys.exit(2)
+    finally:
+        engine.dispose()
+    if state == "behind" and migrate:
+        log.info("database %s at revision %s: upgrading it to %s (--migrate)", shown, at or "(empty)", newest)
+        return True
+    if state == "behind":
+        log.error(
+            "the database %s is at schema revision %s, this code needs %s: run `zapiki db upgrade` (with the same "
+            "DATABASE_URL, or --db) first, or start with `zapiki serve --migrate`",
+            shown,
+            at or "(empty: never migrated)",
+            newest,
+        )
+        sys.exit(1)
+    if state == "ahead":
+        log.warning("the database %s is at schema revision %s, newer than this code's %s", shown, at, newest)
+    return False
+
+
+def open_service(url: str, client: Any, settings: Settings, migrate: bool) -> ZapikiService:  # noqa: ANN401
+    """The service over `url`, its schema upgraded first only when `migrate` (see `check_schema`)."""
+    from zapiki.store.db import create_engine_for, upgrade
+
+    engine = create_engine_for(url)
+    try:
+        if migrate:
+            upgrade(engine)
+        return ZapikiService(settings, engine, client)
+    except BaseException:
+        engine.dispose()
+        raise
+
+
 def first_start_key(service: ZapikiService) -> str | None:
     """On the first start, an admin API key for the default user (printed once, stored only as a hash)."""
     from zapiki.store.keys import DEFAULT_EMAIL
@@ -97,11 +155,13 @@ def serve(opts: ServeOptions) -> None:
     from zapiki.api import api_context, routes
     from zapiki.dashboard import page
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    configure_logging()
     settings = Settings.load(opts.config)
+    url = opts.db or settings.database_url
+    migrate = check_schema(url, opts.migrate)
     settings.apply_dask_config()
     client, cluster = start_cluster(settings, opts)
-    service = ZapikiService.open(opts.db, client, settings)
+    service = open_service(url, client, settings, migrate)
     key = first_start_key(service)
     if os.environ.get("ZAPIKI_WARMUP", "1") not in ("0", "false", "no"):
         # Verification (and circuit upload) use the numba kernels in this process too: load them now, in the
@@ -112,6 +172,7 @@ def serve(opts: ServeOptions) -> None:
     print(f"Zapiki {base}", flush=True)
     print(f"  API            {base}/api/v1   (spec: {base}/api/v1/openapi.json, health: {base}/health)")
     print(f"  Dashboard      {base}/dashboard")
+    print(f"  Metrics        {base}/metrics   (Prometheus)")
     print(f"  Dask dashboard {client.dashboard_link}")
     print(f"  Scheduler      {client.scheduler.address}")
     print(f"  Database       {service.engine.url.render_as_string(hide_password=True)}")

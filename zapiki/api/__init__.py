@@ -58,9 +58,15 @@ def routes(
     service: ZapikiService, settings: Settings | None = None, ctx: h.ApiContext | None = None
 ) -> list[tuple[str, Any, dict[str, Any]]]:
     """Tornado URL patterns of the API, all sharing one context (`ctx`, or a new `api_context`); any other
-    /api/v1 path is a JSON 404."""
+    /api/v1 path is a JSON 404; /metrics is the Prometheus text format (`zapiki.api.metrics`)."""
+    from zapiki.api.metrics import Metrics, MetricsHandler
+
     ctx = ctx or api_context(service, settings)
     kw = {"ctx": ctx}
     table = [(re.sub(r"{\w+}", "([^/]+)", path), handler) for path, handler in route_table()]
     table.append((r"/api/v1/.*", h.NotFoundHandler))
-    return [(pattern, handler, kw) for pattern, handler in table]
+    out: list[tuple[str, Any, dict[str, Any]]] = [(pattern, handler, kw) for pattern, handler in table]
+    # Not in route_table(): the OpenAPI document describes the JSON API, and /metrics answers text/plain to
+    # Prometheus (no key, counts only).
+    out.append((r"/metrics", MetricsHandler, {"ctx": ctx, "metrics": Metrics(service)}))
+    return out

@@ -183,7 +183,18 @@ class Serve:
         self.started = 0
         self.url = f"http://127.0.0.1:{port}"
 
+    def migrate(self) -> None:
+        """`zapiki db upgrade` on the soak's database, the deployment's one-shot step before `zapiki serve`
+        (which refuses a PostgreSQL database behind the code's schema)."""
+        cmd = [PYTHON, "-m", "zapiki.cli", "db", "upgrade", "--db", self.db]
+        done = subprocess.run(cmd, env=self.env, cwd=self.folder, capture_output=True, text=True, timeout=120)
+        (self.folder / "db-upgrade.log").write_text(done.stdout + done.stderr)
+        if done.returncode != 0:
+            raise RuntimeError(f"zapiki db upgrade exited with {done.returncode}: {done.stdout}{done.stderr}")
+
     def start(self, timeout: float = 180) -> None:
+        if self.started == 0:
+            self.migrate()
         self.started += 1
         log_path = self.folder / f"serve-{self.started}.log"
         cmd = [PYTHON, "-m", "zapiki.cli", "serve", "--port", str(self.port), "--db", self.db]

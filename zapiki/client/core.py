@@ -314,6 +314,10 @@ def _connect_direct(
             processes=True,
             preload=["zapiki.jobs.preload"],  # as `zapiki serve`'s workers: warm kernels, graceful drain
             security=True,
+            # The workers write to this process's stderr, which a notebook shows in the cell: keep their per-job
+            # lines (`Processing proof generation ...`) out of it, warnings only, unless ZAPIKI_LOG_LEVEL says
+            # otherwise. (`zapiki serve`, `zapiki worker` and `dask worker` keep logging every job.)
+            env={"ZAPIKI_LOG_LEVEL": os.environ.get("ZAPIKI_LOG_LEVEL") or "WARNING"},
         )
         client = Client(cluster)
     else:

@@ -1,15 +1,16 @@
-"""`dask worker tcp://scheduler:8786 --preload zapiki.jobs.preload`: configure logging, load the Dask part
-of `scheduler_config.yaml`, print the seed's start lines, make the worker drain on shutdown
-(`zapiki.jobs.drain`), and warm the isolated prover processes (in the background: the worker registers at
-once; jobs that prove with the kernels wait for the warm-up). ZAPIKI_WARMUP=0 skips the warm-up.
+"""`dask worker tcp://scheduler:8786 --preload zapiki.jobs.preload`: configure logging (`zapiki.logs`: one
+line per event, at ``$ZAPIKI_LOG_LEVEL``), load the Dask part of `scheduler_config.yaml`, print the seed's start
+lines, make the worker drain on shutdown (`zapiki.jobs.drain`), and warm the isolated prover processes (in the
+background: the worker registers at once; jobs that prove with the kernels wait for the warm-up).
+ZAPIKI_WARMUP=0 skips the warm-up.
 
 The worker's log then reads like the seed's:
 
     Registered commitment proof system
     Registered groth16 proof system
     Starting worker with 2 concurrent processors
-    Processing proof generation: <proof id> (system: groth16)
-    Proof generation completed: <proof id> (took 5300ms)
+    Processing proof generation: <proof id> (system: groth16) [job <job id>]
+    Proof generation completed: <proof id> (took 5300 ms) [job <job id>]
     Shutting down worker...
     Worker stopped
 """

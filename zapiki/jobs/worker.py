@@ -33,6 +33,7 @@ from zapiki import systems
 from zapiki.errors import TransientError
 from zapiki.jobs.execute import execute
 from zapiki.jobs.isolation import ChildPool
+from zapiki.logs import configure
 from zapiki.privatefiles import make_private_dirs, private_dir_problems, user_cache_dir
 from zapiki.systems.base import ProveContext
 
@@ -57,14 +58,10 @@ STATE = _WorkerState()
 
 
 def configure_logging() -> None:
-    """Worker log lines (`Processing proof generation: ...`) at INFO on stderr, in distributed's format."""
-    logger = logging.getLogger("zapiki")
-    logger.setLevel(logging.INFO)
-    if not logger.handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s - %(name)s - %(levelname)s - %(message)s"))
-        logger.addHandler(handler)
-        logger.propagate = False
+    """Worker log lines (`Processing proof generation: ...`) on stderr, in distributed's format, at
+    ``$ZAPIKI_LOG_LEVEL`` (default INFO; `zapiki.connect()`'s local cluster sets WARNING: no per-job lines in a
+    notebook's cells)."""
+    configure()
 
 
 def secrets_id(secrets: dict[str, bytes]) -> str:
@@ -257,7 +254,8 @@ def run_attempt(token: str, packed_specs: bytes, resources: dict[str, dict[str, 
     paths = materialise(resources)
     results = []
     for spec in specs:
-        log.info("Processing proof generation: %s (system: %s)", spec["proof_id"], spec["system"])
+        job = spec["job_id"]
+        log.info("Processing proof generation: %s (system: %s) [job %s]", spec["proof_id"], spec["system"], job)
         ctx = ProveContext(
             secrets=STATE.secrets.get(spec.get("secrets_id", ""), {}),
             attempt=spec["attempt"],
@@ -276,9 +274,11 @@ def run_attempt(token: str, packed_specs: bytes, resources: dict[str, dict[str, 
             result = execute(spec["system"], spec["data"], ctx)
         result["job_id"] = spec["job_id"]
         if result["ok"]:
-            log.info("Proof generation completed: %s (took %d ms)", spec["proof_id"], round(result["took_ms"]))
+            took = round(result["took_ms"])
+            log.info("Proof generation completed: %s (took %d ms) [job %s]", spec["proof_id"], took, job)
         else:
-            log.warning("Proof generation failed: %s (%s: %s)", spec["proof_id"], result["kind"], result["error"])
+            kind, error = result["kind"], result["error"]
+            log.warning("Proof generation failed: %s (%s: %s) [job %s]", spec["proof_id"], kind, error, job)
         results.append(result)
     return {"token": token, "worker": address, "started": started, "results": results}
 

@@ -17,9 +17,12 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.pool import QueuePool
 
 from zapiki.privatefiles import make_private_dirs
 
@@ -111,7 +114,9 @@ def create_engine_for(url: str) -> Engine:
         in_memory = url in ("sqlite://", "sqlite:///:memory:")
         kwargs: dict = {"connect_args": {"check_same_thread": False, "timeout": 30}}
         if in_memory:
-            kwargs["poolclass"] = StaticPool
+            # One connection holds the whole database: lent to one thread at a time (a session's transaction),
+            # never two at once (threads sharing it would commit each other's transactions), never closed.
+            kwargs.update(poolclass=QueuePool, pool_size=1, max_overflow=0, pool_timeout=60)
         engine = sa.create_engine(url, **kwargs)
 
         @sa.event.listens_for(engine, "connect")
@@ -128,19 +133,80 @@ def create_engine_for(url: str) -> Engine:
     return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
-def alembic_config(engine: Engine) -> Config:
+def alembic_config(engine: Engine | None = None) -> Config:
+    """Alembic's configuration: the migrations in `zapiki/store/migrations`, and `engine`'s database."""
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%"))
+    if engine is not None:
+        cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%"))
     return cfg
+
+
+# Two processes upgrading one PostgreSQL database at once (a migration job and a `zapiki serve --migrate`)
+# take turns on this transaction-scoped advisory lock; SQLite's write lock does the same there.
+_MIGRATION_LOCK = 0x7A61_706B  # "zapk"
 
 
 def upgrade(engine: Engine) -> None:
     """Bring an empty or older database to the newest schema (idempotent)."""
     cfg = alembic_config(engine)
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+
+
+def head() -> str:
+    """The newest schema revision this code knows (what `upgrade` brings a database to).
+
+    >>> head() == ScriptDirectory.from_config(alembic_config()).get_current_head()
+    True
+    """
+    found = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert found is not None
+    return found
+
+
+def revision(engine: Engine) -> str | None:
+    """The schema revision the database is at; None for an empty database (never migrated).
+
+    >>> engine = create_engine_for("sqlite://")
+    >>> revision(engine) is None
+    True
+    >>> upgrade(engine); revision(engine) == head()
+    True
+    """
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def schema_state(engine: Engine) -> tuple[str, str | None, str]:
+    """("current" | "behind" | "ahead", the database's revision, the code's head). "behind": empty, or at an
+    older revision of this code's migrations (`upgrade` brings it to head); "ahead": at a revision this code
+    does not know, i.e. migrated by a newer Zapiki. Raises SQLAlchemy's OperationalError when unreachable.
+
+    >>> engine = create_engine_for("sqlite://")
+    >>> schema_state(engine)[0]
+    'behind'
+    >>> upgrade(engine); schema_state(engine)[0]
+    'current'
+    """
+    at, newest = revision(engine), head()
+    if at == newest:
+        return "current", at, newest
+    if at is None:
+        return "behind", at, newest
+    try:
+        known = ScriptDirectory.from_config(alembic_config()).get_revision(at) is not None
+    except CommandError:
+        known = False
+    return ("behind" if known else "ahead"), at, newest
+
+
+def behind(engine: Engine) -> bool:
+    """True when the database is empty or at an older revision than the code's head (`zapiki db upgrade`)."""
+    return schema_state(engine)[0] == "behind"
 
 
 def inspect_tables(engine: Engine) -> list[str]:
