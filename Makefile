@@ -9,7 +9,6 @@ SCHEDULER ?= tls://127.0.0.1:8786
 SCHEDULER_PORT ?= 8786
 # The scheduler's dashboard is plain, unauthenticated HTTP: on loopback only (reach it through ssh -L 8787:...).
 SCHEDULER_DASHBOARD ?= 127.0.0.1:8787
-SCHEDULER_TLS = --tls-ca-file $(CERTS)/ca.pem --tls-cert $(CERTS)/scheduler.pem --tls-key $(CERTS)/scheduler-key.pem
 # A tcp:// SCHEDULER (a trusted test network only) gets no TLS options.
 WORKER_TLS = $(if $(filter tls://%,$(SCHEDULER)),--certs $(CERTS))
 
@@ -46,12 +45,13 @@ run: install
 certs: install
 	$(BIN)/zapiki cluster certs $(CERTS)
 
-## run-scheduler: a TLS-only Dask scheduler (scheduler_config.yaml); peers need a certificate from $(CERTS)
+## run-scheduler: `zapiki scheduler`, a TLS-only Dask scheduler (scheduler_config.yaml); peers need a certificate from $(CERTS)
 run-scheduler: install
 	@test -f $(CERTS)/ca.pem -a -f $(CERTS)/scheduler.pem -a -f $(CERTS)/scheduler-key.pem \
 		|| $(BIN)/zapiki cluster certs $(CERTS)
-	DASK_CONFIG=$(CURDIR)/scheduler_config.yaml exec $(BIN)/dask scheduler --port $(SCHEDULER_PORT) \
-		--dashboard-address $(SCHEDULER_DASHBOARD) $(SCHEDULER_TLS)
+	exec $(BIN)/zapiki scheduler --certs $(CERTS) --port $(SCHEDULER_PORT) --config $(CURDIR)/scheduler_config.yaml \
+		--dashboard-host $(word 1,$(subst :, ,$(SCHEDULER_DASHBOARD))) \
+		--dashboard-port $(word 2,$(subst :, ,$(SCHEDULER_DASHBOARD)))
 
 ## run-worker: a worker for $(SCHEDULER) (TLS with $(CERTS)), restarted when it fails; SIGTERM/Ctrl-C drains it
 run-worker: install
@@ -71,3 +71,22 @@ bench: install-test
 
 clean:
 	rm -rf $(VENV) .zapiki
+
+# The container image (every role) and a compose stack of it (podman; deploy/compose.yaml).
+IMAGE   ?= localhost/zapiki:latest
+# localhost/debian-base:bookworm is made on this machine by deploy/base-image.sh; python:3.12-slim elsewhere
+BASE    ?= localhost/debian-base:bookworm
+COMPOSE ?= podman-compose -f deploy/compose.yaml
+
+.PHONY: image up down
+
+## image: build $(IMAGE) on $(BASE) with podman (skipped when it already holds these sources)
+image:
+	IMAGE=$(IMAGE) BASE=$(BASE) deploy/build-image.sh
+
+## up: start the compose stack in the background; down: stop and remove it
+up:
+	$(COMPOSE) up -d
+
+down:
+	$(COMPOSE) down

@@ -1,0 +1,339 @@
+"""The compose stack, for real: the image built once (deploy/build-image.sh), PostgreSQL from the test override,
+deploy/compose.yaml + deploy/compose.test.yaml as docker-compose resolves them, run by podman service by service
+(podman-compose 1.6 with this machine's podman 4.3 ignores `service_healthy` and fails to start replicas; the
+runner below is forty lines): certificates, migrations, a TLS scheduler, two workers, the API. Through the
+stack's API a user registers a circuit, proves with Groth16 and the proof passes `snarkjs groth16 verify`; the
+dashboard answers. A worker container stopped (SIGTERM) while it proves
+finishes that proof (one run, nothing charged), logs the seed's lines and exits 0; a worker container killed
+(SIGKILL) while it proves loses nothing: the job completes on the other worker."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+from composetools import docker_compose_exe
+
+from zapiki.chaos.processes import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURE = ROOT / "tests" / "fixtures" / "groth16" / "multiplier"
+BASE = os.environ.get("ZAPIKI_BASE", "localhost/debian-base:bookworm")
+PODMAN = ["podman", "--runtime", os.environ.get("PODMAN_RUNTIME", "runc")]
+ULIMITS = ["--ulimit", "nofile=20000:20000", "--ulimit", "nproc=4096:4096"]
+
+pytestmark = pytest.mark.slow
+
+
+def _run(cmd: list[str], timeout: float = 600, **kw: object) -> subprocess.CompletedProcess:
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=ROOT, **kw)  # type: ignore[arg-type]
+
+
+def _need(tool: str) -> str:
+    found = shutil.which(tool)
+    if not found:
+        pytest.fail(f"{tool} is missing: .ci/run installs it (apt-get install podman runc debootstrap ...)")
+    return found
+
+
+def _postgres_image() -> None:
+    if _run([*PODMAN, "image", "exists", "localhost/zapiki-postgres:test"]).returncode == 0:
+        return
+    ca = ["-v", "/etc/ssl/certs/ca-certificates.crt:/etc/ssl/certs/ca-certificates.crt:ro"]
+    built = _run(
+        [
+            *PODMAN,
+            "build",
+            "--format",
+            "docker",
+            "--network",
+            "host",
+            *ULIMITS,
+            *ca,
+            "--build-arg",
+            f"BASE={BASE}",
+            "-t",
+            "localhost/zapiki-postgres:test",
+            "-f",
+            "deploy/postgres.Dockerfile",
+            "deploy",
+        ],
+        timeout=900,
+    )
+    assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
+
+
+def _resolved(env: dict[str, str]) -> dict:
+    """deploy/compose.yaml with compose.test.yaml over it, as docker-compose resolves them (merged, with the
+    environment's values in)."""
+    proc = subprocess.run(
+        [docker_compose_exe(), "-f", "compose.yaml", "-f", "compose.test.yaml", "config"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT / "deploy",
+        env=env,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return yaml.safe_load(proc.stdout)
+
+
+# The order of the services' dependencies (depends_on) in deploy/compose.yaml; checked against the file below.
+ORDER = ("certs", "postgres", "migrate", "scheduler", "worker", "api")
+
+
+@dataclass
+class Stack:
+    """The compose file's services run by podman as compose would run them: one network where each service is
+    reachable by its name, the file's named volumes, each container with the service's image, command,
+    entrypoint, user, environment, volumes, ports and ulimits, started in dependency order (a one-shot waited
+    for and required to exit 0, PostgreSQL waited for until its healthcheck passes)."""
+
+    project: str
+    config: dict
+    url: str = ""
+    key: str = ""
+
+    def run_service(self, service: str, index: int = 1) -> str:
+        spec = self.config["services"][service]
+        name = f"{self.project}_{service}_{index}"
+        cmd = [
+            *PODMAN,
+            "run",
+            "-d",
+            "--name",
+            name,
+            "--network",
+            self.project,
+            "--network-alias",
+            service,
+            "--label",
+            f"com.docker.compose.project={self.project}",
+            "--label",
+            f"com.docker.compose.service={service}",
+        ]
+        for limit, value in (spec.get("ulimits") or {}).items():
+            cmd += ["--ulimit", f"{limit}={value['soft']}:{value['hard']}"]
+        if "user" in spec:
+            cmd += ["--user", str(spec["user"])]
+        if "entrypoint" in spec:
+            cmd += ["--entrypoint", json.dumps(spec["entrypoint"])]
+        for key, value in (spec.get("environment") or {}).items():
+            cmd += ["-e", f"{key}={value}"]
+        for volume in spec.get("volumes") or []:
+            source, _, target = str(volume).partition(":")
+            cmd += ["-v", f"{self.project}_{source}:{target}" if target else source]
+        for port in spec.get("ports") or []:  # "HOST_IP:PUBLISHED:TARGET", or the long form
+            if isinstance(port, dict):
+                host = f"{port['host_ip']}:" if port.get("host_ip") else ""
+                port = f"{host}{port['published']}:{port['target']}"
+            cmd += ["-p", str(port)]
+        started = _run([*cmd, spec["image"], *map(str, spec.get("command") or [])])
+        assert started.returncode == 0, started.stderr
+        return name
+
+    def up(self) -> None:
+        services = self.config["services"]
+        assert set(services) == set(ORDER)
+        for service in ORDER:  # each after the services it depends on
+            assert set(services[service].get("depends_on") or {}) <= set(ORDER[: ORDER.index(service)])
+        assert _run([*PODMAN, "network", "create", self.project]).returncode == 0
+        for volume in self.config.get("volumes") or {}:
+            assert _run([*PODMAN, "volume", "create", f"{self.project}_{volume}"]).returncode == 0
+        for service in ORDER:
+            replicas = (services[service].get("deploy") or {}).get("replicas", 1)
+            names = [self.run_service(service, i) for i in range(1, replicas + 1)]
+            if service in ("certs", "migrate"):  # one-shots: service_completed_successfully
+                for name in names:
+                    code = _run([*PODMAN, "wait", name], timeout=300).stdout.strip()
+                    assert code == "0", f"{name} exited {code}: {self.logs(name)[-3000:]}"
+            if service == "postgres":  # service_healthy: the healthcheck's own command
+                test = services["postgres"]["healthcheck"]["test"]
+                check = ["sh", "-c", test[1]] if test[0] == "CMD-SHELL" else test[1:]
+                deadline = time.monotonic() + 120
+                while _run([*PODMAN, "exec", names[0], *check]).returncode != 0:
+                    assert time.monotonic() < deadline, self.logs(names[0])[-3000:]
+                    time.sleep(1)
+
+    def down(self) -> None:
+        names = self.containers(None)
+        if names:
+            _run([*PODMAN, "rm", "-f", "-t", "10", *names], timeout=300)
+        for volume in self.config.get("volumes") or {}:
+            _run([*PODMAN, "volume", "rm", "-f", f"{self.project}_{volume}"])
+        _run([*PODMAN, "network", "rm", "-f", self.project])
+
+    def http(self) -> httpx.Client:
+        return httpx.Client(base_url=self.url, headers={"X-API-Key": self.key}, timeout=60)
+
+    def containers(self, service: str | None) -> list[str]:
+        labels = ["--filter", f"label=com.docker.compose.project={self.project}"]
+        if service:
+            labels += ["--filter", f"label=com.docker.compose.service={service}"]
+        out = _run([*PODMAN, "ps", "-a", "--format", "{{.Names}}", *labels])
+        return sorted(n for n in out.stdout.split() if n)
+
+    def ip(self, container: str) -> str:
+        out = _run(
+            [*PODMAN, "inspect", "--format", "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}", container]
+        )
+        return out.stdout.split()[0]
+
+    def state(self, container: str) -> dict:
+        return json.loads(_run([*PODMAN, "inspect", "--format", "{{json .State}}", container]).stdout)
+
+    def logs(self, container: str) -> str:
+        out = _run([*PODMAN, "logs", container])
+        return out.stdout + out.stderr
+
+
+@pytest.fixture(scope="module")
+def stack() -> Iterator[Stack]:
+    _need("podman")
+    built = _run(["deploy/build-image.sh"], timeout=2400, env={**os.environ, "BASE": BASE})
+    assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
+    _postgres_image()
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("POSTGRES_", "ZAPIKI_", "COMPOSE_"))}
+    env |= {
+        "POSTGRES_PASSWORD": secrets.token_hex(12),
+        "ZAPIKI_API_PORT": str(port),
+        "ZAPIKI_BASE": BASE,
+        "ZAPIKI_DASK_DASHBOARD_PORT": str(free_port()),
+    }
+    stack = Stack(f"zapikitest{os.getpid()}", _resolved(env), url=f"http://127.0.0.1:{port}")
+    try:
+        stack.up()
+        deadline = time.monotonic() + 300
+        health: dict = {}
+        while time.monotonic() < deadline:
+            try:
+                health = httpx.get(f"{stack.url}/health", timeout=5).json()
+                if health.get("database") == "ok" and health.get("workers", 0) >= 2:
+                    break
+            except (httpx.HTTPError, ValueError):
+                pass
+            time.sleep(2)
+        logs = "\n".join(f"--- {n}\n{stack.logs(n)[-2000:]}" for n in stack.containers(None))
+        assert health.get("workers", 0) >= 2, f"the stack is not up: {health}\n{logs}"
+        [api] = stack.containers("api")
+        made = _run(
+            [*PODMAN, "exec", api, "zapiki", "keys", "create", "--email", "ci@example.com", "--tier", "enterprise"]
+        )
+        assert made.returncode == 0, made.stdout + made.stderr
+        stack.key = made.stdout.strip().splitlines()[-1]
+        yield stack
+    finally:
+        stack.down()
+
+
+def _wait_job(http: httpx.Client, job_id: str, until: tuple[str, ...], timeout: float = 300) -> dict:
+    deadline = time.monotonic() + timeout
+    job: dict = {}
+    while time.monotonic() < deadline:
+        job = http.get(f"/api/v1/jobs/{job_id}").json()
+        if job["status"] in until:
+            return job
+        time.sleep(0.3)
+    raise AssertionError(f"job {job_id} still {job.get('status')} after {timeout} s: {job}")
+
+
+def _container_running(stack: Stack, job: dict) -> str:
+    """The worker container whose Dask worker runs `job` (its address holds the container's IP)."""
+    for name in stack.containers("worker"):
+        if f"//{stack.ip(name)}:" in (job.get("worker") or ""):
+            return name
+    raise AssertionError(f"no worker container has the address {job.get('worker')}")
+
+
+def _running(stack: Stack, http: httpx.Client, job_id: str) -> dict:
+    """The job once a worker has announced its start (a run counted)."""
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        job = http.get(f"/api/v1/jobs/{job_id}").json()
+        if job["status"] == "processing" and job["runs"] >= 1 and job["worker"]:
+            return job
+        time.sleep(0.2)
+    raise AssertionError(f"job {job_id} never started: {job}")
+
+
+def test_a_groth16_proof_through_the_stack_passes_snarkjs_and_the_dashboard_answers(stack, snarkjs, tmp_path):
+    with stack.http() as http:
+        with open(FIXTURE / "circuit.wasm", "rb") as wasm, open(FIXTURE / "circuit.zkey", "rb") as zkey:
+            up = http.post("/api/v1/circuits", data={"name": "multiplier"}, files={"wasm": wasm, "zkey": zkey})
+        assert up.status_code == 201, up.text
+        made = http.post(
+            "/api/v1/proofs",
+            json={"proof_system": "groth16", "circuit_id": up.json()["id"], "data": {"a": 3, "b": 11}},
+        )
+        assert made.status_code == 202, made.text
+        job = _wait_job(http, made.json()["job_id"], ("completed", "failed"))
+        assert job["status"] == "completed", job
+        proof = http.get(f"/api/v1/proofs/{made.json()['proof_id']}").json()
+        assert proof["public_inputs"] == ["33"]
+        for name, obj in (
+            ("vk.json", proof["verification_key"]),
+            ("public.json", proof["public_inputs"]),
+            ("proof.json", proof["proof_data"]),
+        ):
+            (tmp_path / name).write_text(json.dumps(obj))
+        done = snarkjs("groth16", "verify", "vk.json", "public.json", "proof.json", cwd=tmp_path)
+        assert done.returncode == 0 and "OK" in done.stdout, done.stdout + done.stderr
+        page = httpx.get(f"{stack.url}/dashboard", timeout=60)
+        assert page.status_code == 200 and "Zapiki" in page.text
+        scraped = httpx.get(f"{stack.url}/metrics", timeout=30)
+        assert scraped.status_code == 200 and "zapiki_jobs" in scraped.text
+
+
+def test_a_worker_container_stopped_while_it_proves_finishes_the_proof_and_exits_0(stack):
+    with stack.http() as http:
+        made = http.post(
+            "/api/v1/proofs",
+            json={"proof_system": "diagnostic", "data": {"sleep_s": 12}, "options": {"max_retries": 0}},
+        )
+        assert made.status_code == 202, made.text
+        job = _running(stack, http, made.json()["job_id"])
+        container = _container_running(stack, job)
+        t0 = time.monotonic()
+        stopped = _run([*PODMAN, "stop", "-t", "120", container], timeout=200)
+        took = time.monotonic() - t0
+        assert stopped.returncode == 0, stopped.stderr
+        state = stack.state(container)
+        assert state["ExitCode"] == 0 and took < 120, (state, took)  # drained, not killed at the grace period
+        done = _wait_job(http, job["id"], ("completed", "failed"))
+        assert done["status"] == "completed" and done["runs"] == 1 and done["retry_count"] == 0, done
+        logs = stack.logs(container)
+        for line in (
+            "Processing proof generation",
+            "Proof generation completed",
+            "Shutting down worker",
+            "Worker stopped",
+        ):
+            assert line in logs, logs[-3000:]
+        assert _run([*PODMAN, "start", container]).returncode == 0
+
+
+def test_a_worker_container_killed_while_it_proves_loses_nothing(stack):
+    with stack.http() as http:
+        deadline = time.monotonic() + 180
+        while http.get("/health").json().get("workers", 0) < 2 and time.monotonic() < deadline:
+            time.sleep(1)
+        made = http.post("/api/v1/proofs", json={"proof_system": "diagnostic", "data": {"sleep_s": 8}})
+        assert made.status_code == 202, made.text
+        job = _running(stack, http, made.json()["job_id"])
+        container = _container_running(stack, job)
+        assert _run([*PODMAN, "kill", container]).returncode == 0
+        done = _wait_job(http, job["id"], ("completed", "failed"), timeout=400)
+        assert done["status"] == "completed", done
+        assert done["worker"] != job["worker"], "it completed on the other worker"
+        assert _run([*PODMAN, "start", container]).returncode == 0
