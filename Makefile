@@ -76,7 +76,7 @@ clean:
 IMAGE   ?= localhost/zapiki:latest
 # localhost/debian-base:bookworm is made on this machine by deploy/base-image.sh; python:3.12-slim elsewhere
 BASE    ?= localhost/debian-base:bookworm
-COMPOSE ?= podman-compose -f deploy/compose.yaml
+COMPOSE ?= $(BIN)/python deploy/podman_stack.py
 
 .PHONY: image up down
 
@@ -84,9 +84,11 @@ COMPOSE ?= podman-compose -f deploy/compose.yaml
 image:
 	IMAGE=$(IMAGE) BASE=$(BASE) deploy/build-image.sh
 
-## up: start the compose stack in the background; down: stop and remove it
-up:
-	$(COMPOSE) up -d
+## up: the compose stack with podman (deploy/podman_stack.py; with Docker: docker compose -f deploy/compose.yaml up -d)
+##     on this kind of machine (no registry) with the test override: make up UP_FLAGS="--test --build-postgres"
+up: image
+	$(COMPOSE) up $(UP_FLAGS)
 
+## down: stop the stack (workers drain: up to 11 minutes) and remove its containers, volumes and network
 down:
-	$(COMPOSE) down
+	$(COMPOSE) down $(UP_FLAGS)

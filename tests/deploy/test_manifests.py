@@ -21,7 +21,6 @@ from pathlib import Path
 import kubernetes_validate
 import pytest
 import yaml
-from composetools import docker_compose_exe
 
 from zapiki.chaos.processes import free_port
 from zapiki.config import Settings
@@ -275,7 +274,10 @@ def test_daskcluster_alternative() -> None:
 
 @pytest.fixture(scope="module")
 def docker_compose() -> str:
-    return docker_compose_exe()
+    sys.path.insert(0, str(DEPLOY))
+    import podman_stack
+
+    return podman_stack.docker_compose_exe()
 
 
 def compose(

@@ -1,7 +1,7 @@
 """The compose stack, for real: the image built once (deploy/build-image.sh), PostgreSQL from the test override,
-deploy/compose.yaml + deploy/compose.test.yaml as docker-compose resolves them, run by podman service by service
-(podman-compose 1.6 with this machine's podman 4.3 ignores `service_healthy` and fails to start replicas; the
-runner below is forty lines): certificates, migrations, a TLS scheduler, two workers, the API. Through the
+deploy/compose.yaml + deploy/compose.test.yaml run as `make up` runs them (deploy/podman_stack.py: resolved by
+docker-compose, run by podman service by service): certificates, migrations, a TLS scheduler, two workers, the
+API. Through the
 stack's API a user registers a circuit, proves with Groth16 and the proof passes `snarkjs groth16 verify`; the
 dashboard answers. A worker container stopped (SIGTERM) while it proves
 finishes that proof (one run, nothing charged), logs the seed's lines and exits 0; a worker container killed
@@ -14,17 +14,18 @@ import os
 import secrets
 import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
-import yaml
-from composetools import docker_compose_exe
 
 from zapiki.chaos.processes import free_port
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "deploy"))
+import podman_stack  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = ROOT / "tests" / "fixtures" / "groth16" / "multiplier"
@@ -46,142 +47,14 @@ def _need(tool: str) -> str:
     return found
 
 
-def _postgres_image() -> None:
-    if _run([*PODMAN, "image", "exists", "localhost/zapiki-postgres:test"]).returncode == 0:
-        return
-    ca = ["-v", "/etc/ssl/certs/ca-certificates.crt:/etc/ssl/certs/ca-certificates.crt:ro"]
-    built = _run(
-        [
-            *PODMAN,
-            "build",
-            "--format",
-            "docker",
-            "--network",
-            "host",
-            *ULIMITS,
-            *ca,
-            "--build-arg",
-            f"BASE={BASE}",
-            "-t",
-            "localhost/zapiki-postgres:test",
-            "-f",
-            "deploy/postgres.Dockerfile",
-            "deploy",
-        ],
-        timeout=900,
-    )
-    assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
+class Stack(podman_stack.Stack):
+    """The stack as `make up` runs it (deploy/podman_stack.py), with what the tests ask of it."""
 
-
-def _resolved(env: dict[str, str]) -> dict:
-    """deploy/compose.yaml with compose.test.yaml over it, as docker-compose resolves them (merged, with the
-    environment's values in)."""
-    proc = subprocess.run(
-        [docker_compose_exe(), "-f", "compose.yaml", "-f", "compose.test.yaml", "config"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=ROOT / "deploy",
-        env=env,
-    )
-    assert proc.returncode == 0, proc.stderr
-    return yaml.safe_load(proc.stdout)
-
-
-# The order of the services' dependencies (depends_on) in deploy/compose.yaml; checked against the file below.
-ORDER = ("certs", "postgres", "migrate", "scheduler", "worker", "api")
-
-
-@dataclass
-class Stack:
-    """The compose file's services run by podman as compose would run them: one network where each service is
-    reachable by its name, the file's named volumes, each container with the service's image, command,
-    entrypoint, user, environment, volumes, ports and ulimits, started in dependency order (a one-shot waited
-    for and required to exit 0, PostgreSQL waited for until its healthcheck passes)."""
-
-    project: str
-    config: dict
     url: str = ""
     key: str = ""
 
-    def run_service(self, service: str, index: int = 1) -> str:
-        spec = self.config["services"][service]
-        name = f"{self.project}_{service}_{index}"
-        cmd = [
-            *PODMAN,
-            "run",
-            "-d",
-            "--name",
-            name,
-            "--network",
-            self.project,
-            "--network-alias",
-            service,
-            "--label",
-            f"com.docker.compose.project={self.project}",
-            "--label",
-            f"com.docker.compose.service={service}",
-        ]
-        for limit, value in (spec.get("ulimits") or {}).items():
-            cmd += ["--ulimit", f"{limit}={value['soft']}:{value['hard']}"]
-        if "user" in spec:
-            cmd += ["--user", str(spec["user"])]
-        if "entrypoint" in spec:
-            cmd += ["--entrypoint", json.dumps(spec["entrypoint"])]
-        for key, value in (spec.get("environment") or {}).items():
-            cmd += ["-e", f"{key}={value}"]
-        for volume in spec.get("volumes") or []:
-            source, _, target = str(volume).partition(":")
-            cmd += ["-v", f"{self.project}_{source}:{target}" if target else source]
-        for port in spec.get("ports") or []:  # "HOST_IP:PUBLISHED:TARGET", or the long form
-            if isinstance(port, dict):
-                host = f"{port['host_ip']}:" if port.get("host_ip") else ""
-                port = f"{host}{port['published']}:{port['target']}"
-            cmd += ["-p", str(port)]
-        started = _run([*cmd, spec["image"], *map(str, spec.get("command") or [])])
-        assert started.returncode == 0, started.stderr
-        return name
-
-    def up(self) -> None:
-        services = self.config["services"]
-        assert set(services) == set(ORDER)
-        for service in ORDER:  # each after the services it depends on
-            assert set(services[service].get("depends_on") or {}) <= set(ORDER[: ORDER.index(service)])
-        assert _run([*PODMAN, "network", "create", self.project]).returncode == 0
-        for volume in self.config.get("volumes") or {}:
-            assert _run([*PODMAN, "volume", "create", f"{self.project}_{volume}"]).returncode == 0
-        for service in ORDER:
-            replicas = (services[service].get("deploy") or {}).get("replicas", 1)
-            names = [self.run_service(service, i) for i in range(1, replicas + 1)]
-            if service in ("certs", "migrate"):  # one-shots: service_completed_successfully
-                for name in names:
-                    code = _run([*PODMAN, "wait", name], timeout=300).stdout.strip()
-                    assert code == "0", f"{name} exited {code}: {self.logs(name)[-3000:]}"
-            if service == "postgres":  # service_healthy: the healthcheck's own command
-                test = services["postgres"]["healthcheck"]["test"]
-                check = ["sh", "-c", test[1]] if test[0] == "CMD-SHELL" else test[1:]
-                deadline = time.monotonic() + 120
-                while _run([*PODMAN, "exec", names[0], *check]).returncode != 0:
-                    assert time.monotonic() < deadline, self.logs(names[0])[-3000:]
-                    time.sleep(1)
-
-    def down(self) -> None:
-        names = self.containers(None)
-        if names:
-            _run([*PODMAN, "rm", "-f", "-t", "10", *names], timeout=300)
-        for volume in self.config.get("volumes") or {}:
-            _run([*PODMAN, "volume", "rm", "-f", f"{self.project}_{volume}"])
-        _run([*PODMAN, "network", "rm", "-f", self.project])
-
     def http(self) -> httpx.Client:
         return httpx.Client(base_url=self.url, headers={"X-API-Key": self.key}, timeout=60)
-
-    def containers(self, service: str | None) -> list[str]:
-        labels = ["--filter", f"label=com.docker.compose.project={self.project}"]
-        if service:
-            labels += ["--filter", f"label=com.docker.compose.service={service}"]
-        out = _run([*PODMAN, "ps", "-a", "--format", "{{.Names}}", *labels])
-        return sorted(n for n in out.stdout.split() if n)
 
     def ip(self, container: str) -> str:
         out = _run(
@@ -192,17 +65,13 @@ class Stack:
     def state(self, container: str) -> dict:
         return json.loads(_run([*PODMAN, "inspect", "--format", "{{json .State}}", container]).stdout)
 
-    def logs(self, container: str) -> str:
-        out = _run([*PODMAN, "logs", container])
-        return out.stdout + out.stderr
-
 
 @pytest.fixture(scope="module")
 def stack() -> Iterator[Stack]:
     _need("podman")
     built = _run(["deploy/build-image.sh"], timeout=2400, env={**os.environ, "BASE": BASE})
     assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
-    _postgres_image()
+    podman_stack.build_postgres(BASE)
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("POSTGRES_", "ZAPIKI_", "COMPOSE_"))}
     env |= {
@@ -211,7 +80,8 @@ def stack() -> Iterator[Stack]:
         "ZAPIKI_BASE": BASE,
         "ZAPIKI_DASK_DASHBOARD_PORT": str(free_port()),
     }
-    stack = Stack(f"zapikitest{os.getpid()}", _resolved(env), url=f"http://127.0.0.1:{port}")
+    stack = Stack(f"zapikitest{os.getpid()}", podman_stack.resolved(["compose.yaml", "compose.test.yaml"], env))
+    stack.url = f"http://127.0.0.1:{port}"
     try:
         stack.up()
         deadline = time.monotonic() + 300
@@ -234,7 +104,7 @@ def stack() -> Iterator[Stack]:
         stack.key = made.stdout.strip().splitlines()[-1]
         yield stack
     finally:
-        stack.down()
+        stack.down(timeout_s=10)
 
 
 def _wait_job(http: httpx.Client, job_id: str, until: tuple[str, ...], timeout: float = 300) -> dict:
