@@ -3,6 +3,7 @@ it always is, and a missing server fails the run), and an in-process-launched lo
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -97,6 +98,22 @@ def snarkjs() -> Callable[..., subprocess.CompletedProcess]:
         return subprocess.run([exe, *map(str, args)], capture_output=True, text=True, timeout=120, cwd=cwd)
 
     return run
+
+
+@pytest.fixture
+def snarkjs_verifies(snarkjs: Callable[..., subprocess.CompletedProcess], tmp_path: Path) -> Callable[..., None]:
+    """`check(verification_key, public_signals, proof)`: asserts `snarkjs groth16 verify` accepts them (written to
+    files as snarkjs reads them)."""
+
+    def check(verification_key: Any, public_signals: Any, proof: Any) -> None:
+        folder = tmp_path / "snarkjs-verify"
+        folder.mkdir(exist_ok=True)
+        for name, obj in (("vk.json", verification_key), ("public.json", public_signals), ("proof.json", proof)):
+            (folder / name).write_text(json.dumps(obj))
+        done = snarkjs("groth16", "verify", "vk.json", "public.json", "proof.json", cwd=folder)
+        assert done.returncode == 0 and "OK" in done.stdout, done.stdout + done.stderr
+
+    return check
 
 
 @pytest.fixture(name="free_port")

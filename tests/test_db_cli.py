@@ -10,7 +10,7 @@ import sys
 
 import sqlalchemy as sa
 
-from zapiki.store.db import alembic_config, behind, create_engine_for, head, revision, schema_state, upgrade
+from zapiki.store.db import behind, create_engine_for, head, revision, schema_state, upgrade
 
 
 def _zapiki(*args, env=None, cwd=None):
@@ -23,14 +23,9 @@ def _zapiki(*args, env=None, cwd=None):
 
 
 def _to(url, rev):
-    from alembic import command
-
     engine = create_engine_for(url)
     try:
-        cfg = alembic_config(engine)
-        with engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, rev)
+        upgrade(engine, to=rev)
     finally:
         engine.dispose()
 

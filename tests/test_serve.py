@@ -167,17 +167,12 @@ def test_the_dashboards_folder_holds_the_page_as_a_panel_app_of_its_own(tmp_path
 
 def _migrate_to(url, revision):
     """The database at `url` brought to schema `revision` only (an older Zapiki's), or left empty for None."""
-    from alembic import command
-
-    from zapiki.store.db import alembic_config, create_engine_for
+    from zapiki.store.db import create_engine_for, upgrade
 
     engine = create_engine_for(url)
     try:
         if revision is not None:
-            cfg = alembic_config(engine)
-            with engine.begin() as conn:
-                cfg.attributes["connection"] = conn
-                command.upgrade(cfg, revision)
+            upgrade(engine, to=revision)
     finally:
         engine.dispose()
 

@@ -147,14 +147,14 @@ def alembic_config(engine: Engine | None = None) -> Config:
 _MIGRATION_LOCK = 0x7A61_706B  # "zapk"
 
 
-def upgrade(engine: Engine) -> None:
-    """Bring an empty or older database to the newest schema (idempotent)."""
+def upgrade(engine: Engine, to: str = "head") -> None:
+    """Bring an empty or older database to the newest schema, or to revision `to` (idempotent)."""
     cfg = alembic_config(engine)
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+        command.upgrade(cfg, to)
 
 
 def head() -> str:
