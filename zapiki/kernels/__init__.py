@@ -93,7 +93,19 @@ def _cache_guard() -> None:
         pass
 
 
+def _threading_layer_guard() -> None:
+    """Never numba's "workqueue" threading layer: it is not thread-safe, and the prover runs parallel kernels from
+    several threads at once, which aborts the process under it (seen in an image without libgomp: about one run
+    in three). Unless the user chose a layer (NUMBA_THREADING_LAYER), numba must pick OpenMP or TBB, and fails
+    with its own clear error where neither is installed (`apt-get install libgomp1`, or `pip install tbb`)."""
+    import numba
+
+    if "NUMBA_THREADING_LAYER" not in os.environ and numba.config.THREADING_LAYER == "default":
+        numba.config.THREADING_LAYER = "threadsafe"
+
+
 _cache_guard()
+_threading_layer_guard()
 
 from . import fq, fq2, fq12, fr, g1, g2, ntt, pairing  # noqa: E402
 from .msm import msm  # noqa: E402
