@@ -351,9 +351,10 @@ def test_yaml_lint() -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
-def test_postgres_dockerfile_lint() -> None:
+@pytest.mark.parametrize("dockerfile", [REPO / "Dockerfile", DEPLOY / "postgres.Dockerfile"], ids=["image", "postgres"])
+def test_dockerfiles_lint_clean(dockerfile: Path) -> None:
     hadolint = Path(sys.executable).parent / "hadolint"
-    proc = run([str(hadolint if hadolint.exists() else "hadolint"), str(DEPLOY / "postgres.Dockerfile")])
+    proc = run([str(hadolint if hadolint.exists() else "hadolint"), str(dockerfile)])
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
