@@ -138,7 +138,7 @@ class Stack:
             replicas = (scale or {}).get(service) or (services[service].get("deploy") or {}).get("replicas", 1)
             names = [self.run_service(service, i) for i in range(1, replicas + 1)]
             waits = {  # what the services that depend on this one wait for
-                (c or {}).get("condition", "service_started") if isinstance(c, dict | None) else "service_started"
+                (c or {}).get("condition", "service_started")
                 for other in services.values()
                 for name, c in (other.get("depends_on") or {}).items()
                 if name == service

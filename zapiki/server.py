@@ -115,20 +115,6 @@ def check_schema(url: str, migrate: bool = False) -> bool:
     return False
 
 
-def open_service(url: str, client: Any, settings: Settings, migrate: bool) -> ZapikiService:  # noqa: ANN401
-    """The service over `url`, its schema upgraded first only when `migrate` (see `check_schema`)."""
-    from zapiki.store.db import create_engine_for, upgrade
-
-    engine = create_engine_for(url)
-    try:
-        if migrate:
-            upgrade(engine)
-        return ZapikiService(settings, engine, client)
-    except BaseException:
-        engine.dispose()
-        raise
-
-
 def first_start_key(service: ZapikiService) -> str | None:
     """On the first start, an admin API key for the default user (printed once, stored only as a hash)."""
     from zapiki.store.keys import DEFAULT_EMAIL
@@ -161,7 +147,7 @@ def serve(opts: ServeOptions) -> None:
     migrate = check_schema(url, opts.migrate)
     settings.apply_dask_config()
     client, cluster = start_cluster(settings, opts)
-    service = open_service(url, client, settings, migrate)
+    service = ZapikiService.open(url, client, settings, migrate=migrate)
     key = first_start_key(service)
     if os.environ.get("ZAPIKI_WARMUP", "1") not in ("0", "false", "no"):
         # Verification (and circuit upload) use the numba kernels in this process too: load them now, in the

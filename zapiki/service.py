@@ -69,13 +69,19 @@ class ZapikiService:
         client: Client | None = None,
         settings: Settings | None = None,
         dispatch: bool = True,
+        migrate: bool = True,
     ) -> ZapikiService:
-        """Open (and upgrade) the database at `db` (default: the configured URL) and start dispatching to
-        `client`'s cluster when one is given."""
+        """Open (and, with `migrate`, upgrade) the database at `db` (default: the configured URL) and start
+        dispatching to `client`'s cluster when one is given."""
         settings = settings or Settings.load()
         engine = create_engine_for(db or settings.database_url)
-        upgrade(engine)
-        return cls(settings, engine, client, dispatch=dispatch)
+        try:
+            if migrate:
+                upgrade(engine)
+            return cls(settings, engine, client, dispatch=dispatch)
+        except BaseException:
+            engine.dispose()
+            raise
 
     def _resources(self, jobs: list[Any]) -> Any:  # noqa: ANN401
         """Large inputs of an attempt's jobs: a circuit's wasm and proving key, by content hash."""

@@ -13,7 +13,6 @@ import json
 import os
 import secrets
 import shutil
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -30,14 +29,12 @@ import podman_stack  # noqa: E402
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = ROOT / "tests" / "fixtures" / "groth16" / "multiplier"
 BASE = os.environ.get("ZAPIKI_BASE", "localhost/debian-base:bookworm")
-PODMAN = ["podman", "--runtime", os.environ.get("PODMAN_RUNTIME", "runc")]
-ULIMITS = ["--ulimit", "nofile=20000:20000", "--ulimit", "nproc=4096:4096"]
+PODMAN = podman_stack.PODMAN
 
 pytestmark = pytest.mark.slow
 
 
-def _run(cmd: list[str], timeout: float = 600, **kw: object) -> subprocess.CompletedProcess:
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=ROOT, **kw)  # type: ignore[arg-type]
+_run = podman_stack.run  # in the repository's root, output captured
 
 
 def _need(tool: str) -> str:
