@@ -1,0 +1,329 @@
+"""A Solidity verifier contract for a Groth16 verification key, and proofs as its call arguments.
+
+:func:`solidity_verifier` writes a self-contained contract ``Groth16Verifier`` for one snarkjs-format
+``verification_key.json`` (Groth16 on BN254). Its ``verifyProof`` has snarkjs's ABI, so callers of a
+snarkjs-generated verifier work unchanged::
+
+    function verifyProof(uint256[2] calldata _pA, uint256[2][2] calldata _pB, uint256[2] calldata _pC,
+                         uint256[N] calldata _pubSignals) public view returns (bool)
+
+(a key with no public signals takes ``uint256[] calldata _pubSignals``, which must be empty: Solidity has no
+``uint256[0]``). It checks ``e(A, B) e(alpha, -beta) e(vk_x, -gamma) e(C, -delta) == 1``, with
+``vk_x = IC[0] + sum_i pubSignals[i] IC[i+1]``, on the EVM's BN254 precompiles ``ecAdd`` (0x06), ``ecMul``
+(0x07) and ``ecPairing`` (0x08); the key's G2 points are negated here, once, so the contract negates nothing.
+It returns false, and does not revert, for a public signal ``>= r``, a coordinate ``>= q``, a point off its
+curve or outside G2 (the precompile refuses it), or a failing pairing check; it reverts when a precompile was
+given less gas than it costs, so that running out of gas never reads as an invalid proof (and
+``eth_estimateGas`` finds the true cost). About 181,000 gas of pairing plus about 6,150 per public signal
+(Istanbul prices). Each public signal adds about 80 bytes of code: keys with more than about 280 public signals
+exceed the 24 KiB contract-size limit (EIP-170).
+
+:func:`solidity_calldata` prints ``verifyProof``'s arguments for a proof exactly as
+``snarkjs zkey export soliditycalldata public.json proof.json`` does (G2 coordinates imaginary part first, the
+order the precompile reads).
+
+>>> import json
+>>> from pathlib import Path
+>>> fx = Path("tests/fixtures/groth16/multiplier")
+>>> vk, proof, public = (json.loads((fx / n).read_text()) for n in ("verification_key.json", "proof.json",
+...                                                                  "public.json"))
+>>> source = solidity_verifier(vk)
+>>> "contract Groth16Verifier" in source, "uint256[1] calldata _pubSignals" in source
+(True, True)
+>>> solidity_calldata(proof, public).endswith('["0x0000000000000000000000000000000000000000000000000000000000000021"]')
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+
+from zapiki.errors import CurveError
+from zapiki.formats.moduli import BN254_Q, BN254_R
+from zapiki.formats.snarkjs_json import (
+    G1,
+    G2,
+    VerificationKey,
+    parse_proof,
+    parse_public,
+    parse_vkey,
+    vkey_to_json,
+)
+
+__all__ = ["solidity_calldata", "solidity_verifier", "vkey_sha256"]
+
+_WHAT = "verification_key.json"
+
+
+def vkey_sha256(vkey: Mapping | str | bytes) -> str:
+    """The sha256 (hex) that names a verification key in a generated contract's header: over the key's points
+    as compact JSON in snarkjs's field order (``protocol``, ``curve``, ``nPublic``, ``vk_alpha_1``,
+    ``vk_beta_2``, ``vk_gamma_2``, ``vk_delta_2``, ``IC``; no ``vk_alphabeta_12``, which follows from them), so
+    a key hashes alike however its file was formatted.
+
+    >>> from pathlib import Path
+    >>> vk = json.loads(Path("tests/fixtures/groth16/multiplier/verification_key.json").read_text())
+    >>> len(vkey_sha256(vk)), vkey_sha256(vk) == vkey_sha256(json.dumps(vk, indent=4))
+    (64, True)
+    """
+    return _digest(parse_vkey(vkey))
+
+
+def _digest(vk: VerificationKey) -> str:
+    text = json.dumps(vkey_to_json(replace(vk, alphabeta_12=None)), separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+# --- the key's points, checked and in the EVM's encoding -----------------------------------------------------
+
+
+def _g1_words(p: G1, where: str) -> tuple[int, int]:
+    """(x, y); the point at infinity is (0, 0), as the precompiles encode it."""
+    from zapiki.bn254py.curve import g1_on_curve
+
+    if p is None or p == (0, 0):
+        return 0, 0
+    if not g1_on_curve(p):
+        raise CurveError(f"{_WHAT} {where}: the point is not on the curve")
+    return p
+
+
+def _neg_g2_words(p: G2, where: str) -> tuple[int, int, int, int]:
+    """-p as the pairing precompile reads a G2 point: (x.c1, x.c0, y.c1, y.c0), imaginary parts first."""
+    from zapiki.bn254py.curve import g2_in_subgroup, g2_on_curve
+
+    if p is None or p == ((0, 0), (0, 0)):
+        return 0, 0, 0, 0
+    if not g2_on_curve(p):
+        raise CurveError(f"{_WHAT} {where}: the point is not on the curve")
+    if not g2_in_subgroup(p):
+        raise CurveError(f"{_WHAT} {where}: the point is not in the prime-order subgroup G2")
+    (x0, x1), (y0, y1) = p
+    return x1, x0, -y1 % BN254_Q, -y0 % BN254_Q
+
+
+# --- the contract --------------------------------------------------------------------------------------------
+
+_HEADER = """\
+// SPDX-License-Identifier: MIT
+//
+// Groth16 verifier on BN254 (alt_bn128), generated by Zapiki for one verification key:
+//   public signals:  {n}
+//   key sha256:      {digest}
+//                    (zapiki.formats.solidity.vkey_sha256: the key's points as compact JSON, snarkjs's field order)
+// Regenerate it from the key (`zapiki zkey export solidityverifier`) rather than editing it.
+//
+// verifyProof takes its arguments as `snarkjs zkey export soliditycalldata` (or `zapiki zkey export
+// soliditycalldata`) prints them; G2 coordinates come imaginary part first, the order of the EVM's precompile.
+// It checks
+//     e(A, B) * e(alpha, -beta) * e(vk_x, -gamma) * e(C, -delta) == 1,
+//     vk_x = {vk_x_formula}
+// with the precompiles ecAdd (0x06), ecMul (0x07) and ecPairing (0x08), and returns false (never reverts) for a
+// proof that does not verify: a public signal >= r, a coordinate >= q, a point off its curve or outside G2, or a
+// failing pairing check.
+
+pragma solidity ^0.8.0;
+
+contract Groth16Verifier {{
+    // BN254's scalar field (public signals are its elements) and base field (point coordinates).
+    uint256 internal constant R = {r};
+    uint256 internal constant Q = {q};
+
+    // The verification key. beta, gamma and delta are stored negated, so that the check negates nothing; G2
+    // coordinates as the pairing precompile reads them: x.c1, x.c0, y.c1, y.c0.
+{constants}
+
+    function verifyProof(
+        uint256[2] calldata _pA,
+        uint256[2][2] calldata _pB,
+        uint256[2] calldata _pC,
+        {signals_param}
+    ) public view returns (bool) {{
+{length_check}        assembly {{
+            // Returns false from verifyProof.
+            function reject() {{
+                mstore(0, 0)
+                return(0, 0x20)
+            }}
+
+            // Calls a precompile. When it fails for its input (a point off its curve or outside G2), returns false;
+            // the failed call has used up the gas it was given, but 1/64 stays here: enough to return. When it had
+            // less gas than it costs (`cost`: its price since Istanbul, EIP-1108), reverts instead, so that a call
+            // run out of gas does not read as an invalid proof (nor mislead eth_estimateGas).
+            function precompile(addr, src, srcSize, dst, dstSize, cost) {{
+                let before := gas()
+                if iszero(staticcall(gas(), addr, src, srcSize, dst, dstSize)) {{
+                    if lt(before, add(add(cost, div(cost, 32)), 2000)) {{ revert(0, 0) }}
+                    reject()
+                }}
+            }}
+
+            // Rejects unless each of the `count` words at calldata `offset` is < `modulus`.
+            function checkWords(offset, count, modulus) {{
+                for {{ let end := add(offset, mul(count, 0x20)) }} lt(offset, end) {{ offset := add(offset, 0x20) }} {{
+                    if iszero(lt(calldataload(offset), modulus)) {{ reject() }}
+                }}
+            }}
+
+            // The G1 point at memory p (x, y) += s * (x1, y1), using the 0xa0 bytes from p.
+            function addMul(p, x1, y1, s) {{
+                let t := add(p, 0x40)
+                mstore(t, x1)
+                mstore(add(t, 0x20), y1)
+                mstore(add(t, 0x40), s)
+                precompile(0x07, t, 0x60, t, 0x40, 6000) // ecMul
+                precompile(0x06, p, 0x80, p, 0x40, 150) // ecAdd
+            }}
+
+            checkWords(_pA, 2, Q)
+            checkWords(_pB, 4, Q)
+            checkWords(_pC, 2, Q)
+{signals_check}
+
+            // The pairing check's input, four (G1, G2) pairs of 6 words each, from the free memory pointer on:
+            //   0x000 A, B   0x0c0 alpha, -beta   0x180 vk_x, -gamma   0x240 C, -delta
+            let m := mload(0x40)
+
+            // vk_x, computed in the scratch space after the pairing input, then copied into place.
+            let v := add(m, 0x300)
+            mstore(v, IC0_X)
+            mstore(add(v, 0x20), IC0_Y)
+{vk_x_terms}
+            mstore(add(m, 0x180), mload(v))
+            mstore(add(m, 0x1a0), mload(add(v, 0x20)))
+
+            calldatacopy(m, _pA, 0x40)
+            calldatacopy(add(m, 0x40), _pB, 0x80)
+
+            mstore(add(m, 0x0c0), ALPHA_X)
+            mstore(add(m, 0x0e0), ALPHA_Y)
+            mstore(add(m, 0x100), NEG_BETA_X1)
+            mstore(add(m, 0x120), NEG_BETA_X0)
+            mstore(add(m, 0x140), NEG_BETA_Y1)
+            mstore(add(m, 0x160), NEG_BETA_Y0)
+
+            mstore(add(m, 0x1c0), NEG_GAMMA_X1)
+            mstore(add(m, 0x1e0), NEG_GAMMA_X0)
+            mstore(add(m, 0x200), NEG_GAMMA_Y1)
+            mstore(add(m, 0x220), NEG_GAMMA_Y0)
+
+            calldatacopy(add(m, 0x240), _pC, 0x40)
+            mstore(add(m, 0x280), NEG_DELTA_X1)
+            mstore(add(m, 0x2a0), NEG_DELTA_X0)
+            mstore(add(m, 0x2c0), NEG_DELTA_Y1)
+            mstore(add(m, 0x2e0), NEG_DELTA_Y0)
+
+            // ecPairing writes 1 when the product of the four pairings is 1, else 0.
+            precompile(0x08, m, 0x300, m, 0x20, 181000) // 45000 + 4 * 34000
+            mstore(0, eq(mload(m), 1))
+            return(0, 0x20)
+        }}
+    }}
+}}
+"""
+
+
+def _vk_x_formula(n: int) -> str:
+    terms = ["IC0", *(f"pubSignals[{i}] * IC{i + 1}" for i in range(min(n, 1)))]
+    if n > 2:
+        terms.append("...")
+    if n > 1:
+        terms.append(f"pubSignals[{n - 1}] * IC{n}")
+    return " + ".join(terms)
+
+
+def solidity_verifier(vkey: Mapping | str | bytes) -> str:
+    """Solidity source of a ``Groth16Verifier`` contract for a snarkjs ``verification_key.json`` (decoded, or
+    its text): see the module's description. :class:`~zapiki.errors.FormatError` for a malformed key (not
+    Groth16 on bn128, a bad field, a coordinate ``>= q``, ``IC`` not of ``nPublic + 1`` points) and
+    :class:`~zapiki.errors.CurveError` for a key point off its curve or outside G2, each naming the field.
+
+    >>> from pathlib import Path
+    >>> vk = json.loads(Path("tests/fixtures/groth16/poseidon_chain_8/verification_key.json").read_text())
+    >>> source = solidity_verifier(vk)
+    >>> source.splitlines()[3]
+    '//   public signals:  2'
+    >>> "uint256[2] calldata _pubSignals" in source
+    True
+    >>> vk["vk_delta_2"][1][0] = "5"
+    >>> solidity_verifier(vk)
+    Traceback (most recent call last):
+    ...
+    zapiki.errors.CurveError: verification_key.json vk_delta_2: the point is not on the curve
+    """
+    vk = parse_vkey(vkey)
+    n = vk.n_public
+    named: list[tuple[str, int]] = []
+    named += zip(("ALPHA_X", "ALPHA_Y"), _g1_words(vk.alpha1, "vk_alpha_1"), strict=True)
+    for name, point, field in (("BETA", vk.beta2, "vk_beta_2"), ("GAMMA", vk.gamma2, "vk_gamma_2"),
+                               ("DELTA", vk.delta2, "vk_delta_2")):  # fmt: skip
+        suffixes = ("X1", "X0", "Y1", "Y0")
+        named += zip((f"NEG_{name}_{s}" for s in suffixes), _neg_g2_words(point, field), strict=True)
+    for i, point in enumerate(vk.ic):
+        named += zip((f"IC{i}_X", f"IC{i}_Y"), _g1_words(point, f"IC[{i}]"), strict=True)
+
+    constants = []
+    for name, value in named:
+        if name.startswith(("NEG_", "IC")) and name.endswith(("_X1", "_X")):  # a blank line before each point
+            constants.append("")
+        constants.append(f"    uint256 internal constant {name} = {value};")
+    terms = [
+        f"            addMul(v, IC{i}_X, IC{i}_Y, calldataload(add(_pubSignals, 0x{32 * (i - 1):02x})))"
+        for i in range(1, n + 1)
+    ]
+    if n:
+        signals_param = f"uint256[{n}] calldata _pubSignals"
+        length_check = ""
+        signals_check = f"            checkWords(_pubSignals, {n}, R)"
+    else:
+        signals_param = "uint256[] calldata _pubSignals"
+        length_check = "        if (_pubSignals.length != 0) return false; // this key has no public signals\n"
+        signals_check = "            // (no public signals to check)"
+    return _HEADER.format(
+        n=n,
+        vk_x_formula=_vk_x_formula(n),
+        digest=_digest(vk),
+        r=BN254_R,
+        q=BN254_Q,
+        constants="\n".join(constants).lstrip("\n"),
+        signals_param=signals_param,
+        length_check=length_check,
+        signals_check=signals_check,
+        vk_x_terms="\n".join(terms) if terms else "            // (no public signals: vk_x = IC0)",
+    )
+
+
+# --- calldata ------------------------------------------------------------------------------------------------
+
+
+def _hex32(value: int | str) -> str:
+    return f'"0x{int(value):064x}"'
+
+
+def solidity_calldata(proof: Mapping | str | bytes, public_signals: Sequence | str | bytes) -> str:
+    """``verifyProof``'s arguments for a ``proof.json`` and ``public.json`` (decoded, or their text), exactly as
+    ``snarkjs zkey export soliditycalldata public.json proof.json`` prints them (without its final newline):
+    ``[A],[[B.x.c1, B.x.c0],[B.y.c1, B.y.c0]],[C],[signals]``, each number 32 bytes of hex in quotes. Both are
+    validated first (:class:`~zapiki.errors.FormatError` naming the field); points are printed as given, so the
+    point at infinity ``["0", "1", "0"]`` prints as (0, 1), as snarkjs prints it.
+
+    >>> proof = {"pi_a": ["1", "2", "1"], "pi_b": [["3", "4"], ["5", "6"], ["1", "0"]], "pi_c": ["7", "8", "1"]}
+    >>> print(solidity_calldata(proof, ["255"]).replace("0x" + "0" * 62, "0x.."))
+    ["0x..01", "0x..02"],[["0x..04", "0x..03"],["0x..06", "0x..05"]],["0x..07", "0x..08"],["0x..ff"]
+    """
+    parse_proof(proof)
+    parse_public(public_signals)
+    if isinstance(proof, str | bytes):
+        proof = json.loads(proof)
+    if isinstance(public_signals, str | bytes):
+        public_signals = json.loads(public_signals)
+    a, b, c = proof["pi_a"], proof["pi_b"], proof["pi_c"]
+    return (
+        f"[{_hex32(a[0])}, {_hex32(a[1])}],"
+        f"[[{_hex32(b[0][1])}, {_hex32(b[0][0])}],[{_hex32(b[1][1])}, {_hex32(b[1][0])}]],"
+        f"[{_hex32(c[0])}, {_hex32(c[1])}],"
+        f"[{','.join(_hex32(s) for s in public_signals)}]"
+    )
