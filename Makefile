@@ -94,3 +94,10 @@ up: image
 ## down: stop the stack (workers drain: up to 11 minutes) and remove its containers, volumes and network
 down:
 	$(COMPOSE) down $(UP_FLAGS)
+
+# The proof templates' circuits, compiled with the circom2 and circomlib that .ci/node pins.
+.PHONY: templates
+
+## templates: compile zapiki/templates/circuits/*.circom into zapiki/templates/compiled/ (the shipped r1cs, wasm, json)
+templates: install $(NODE_TOOLS)
+	$(BIN)/python -m zapiki.templates.build --circom .ci/node/node_modules/.bin/circom2 --lib .ci/node/node_modules

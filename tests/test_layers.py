@@ -10,14 +10,15 @@ PACKAGE = Path(__file__).resolve().parents[1] / "zapiki"
 
 LAYERS = [
     {"errors", "limits", "lazy", "privatefiles", "config", "cluster_security", "logs"},  # foundations
-    {"kernels", "bn254py"},  # BN254 arithmetic (numba) and its readable twin
-    {"formats", "witness"},  # file formats; the circom witness runtime
+    {"kernels", "bn254py", "babyjub"},  # BN254 arithmetic (numba) and its readable twin; Baby Jubjub, Poseidon
+    {"formats", "witness", "templates"},  # file formats; the circom witness runtime; the proof templates
     {"systems"},  # proof systems
     {"store", "jobs"},  # the database; running jobs on Dask
     {"schema"},  # the API's shapes and limits
+    {"template_keys"},  # the templates' keys, made once per deployment (through the service's repositories)
     {"service"},  # the rules every interface calls
     {"access"},  # keys and rate limits, for the API and the dashboard
-    {"api", "dashboard", "client", "cli", "cli_groth16", "server"},  # interfaces
+    {"api", "dashboard", "client", "cli", "cli_groth16", "cli_issuer", "server"},  # interfaces
     {"chaos"},  # the soak, which drives all of it
 ]
 RANK = {name: rank for rank, names in enumerate(LAYERS) for name in names}

@@ -286,6 +286,52 @@ def cluster_certs(folder: str, days: int | None, force: bool) -> None:
 
 
 @main.group()
+def templates() -> None:
+    """Proof templates: statements proved without writing a circuit, and their keys."""
+
+
+@templates.command("list")
+@click.option("--category", default=None, help="Only templates of this category.")
+def templates_list(category: str | None) -> None:
+    """The templates: id, category, constraints, title."""
+    from zapiki import templates as catalogue
+
+    for t in catalogue.all_templates(category):
+        click.echo(f"{t.id:18}  {t.category:12}  {t.circuit['constraints']:>7}  {t.title}")
+
+
+@templates.command("show")
+@click.argument("template_id")
+@click.option("--json", "as_json", is_flag=True, help="The input schema, example and public signals as JSON.")
+def templates_show(template_id: str, as_json: bool) -> None:
+    """A template's documentation (markdown), or its description as JSON."""
+    import json
+
+    from zapiki import templates as catalogue
+
+    t = catalogue.get(template_id)
+    click.echo(json.dumps(t.describe(), indent=2) if as_json else t.docs)
+
+
+@templates.command("setup")
+@click.option("--ptau", "ptau", default=None, type=click.Path(exists=True, dir_okay=False),
+              help="A public ceremony's powers of tau (prepared for phase 2). Default: templates.ptau of the "
+                   "configuration, else a development setup (single party, not a ceremony).")  # fmt: skip
+@db_option
+@config_option
+def templates_setup(ptau: str | None, db: str | None, config: str | None) -> None:
+    """Make every template's keys in the service's database now (the service otherwise makes them on a template's
+    first proof). Keys made from a .ptau are used by the service even where templates.ptau is not set."""
+    svc = _service(db, config)
+    try:
+        for circuit in svc.template_keys.make_all(ptau):
+            info = circuit["info"] or {}
+            click.echo(f"{info.get('template', circuit['name']):18}  {circuit['id']}  {info.get('setup')}")
+    finally:
+        svc.close()
+
+
+@main.group()
 def keys() -> None:
     """API keys (stored only as hashes; a key is shown once, at creation)."""
 
@@ -415,8 +461,9 @@ def run() -> None:  # the console script
 
 
 from zapiki.cli_groth16 import groth16, wtns, zkey  # noqa: E402
+from zapiki.cli_issuer import issuer  # noqa: E402
 
-for _group in (groth16, wtns, zkey):
+for _group in (groth16, wtns, zkey, issuer):
     main.add_command(_group)
 
 

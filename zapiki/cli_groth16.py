@@ -189,20 +189,53 @@ def verify(vkey_file: Path, public_file: Path, proof_file: Path) -> None:
 @groth16.command()
 @click.argument("r1cs_file", type=_path_in)
 @click.argument("zkey_file", type=_path_out)
-@click.option("--vkey", "vkey_file", type=_path_out, default=None,
-              help="Where to write the verification key (default: verification_key.json beside the zkey).")  # fmt: skip
+@click.option(
+    "--vkey",
+    "vkey_file",
+    type=_path_out,
+    default=None,
+    help="Where to write the verification key (default: verification_key.json beside the zkey).",
+)
+@click.option(
+    "--ptau",
+    "ptau_file",
+    type=_path_in,
+    default=None,
+    help="A powers-of-tau file (prepared for phase 2): the key snarkjs's `groth16 setup` makes from it, "
+    "with a random phase-2 contribution made here.",
+)
+@click.option("--no-contribute", is_flag=True,
+              help="With --ptau: write snarkjs's `groth16 setup` file as it is (delta = 1: anyone can forge proofs "
+                   "until a contribution is made, e.g. `snarkjs zkey contribute`).")  # fmt: skip
 @_errors
-def setup(r1cs_file: Path, zkey_file: Path, vkey_file: Path | None) -> None:
-    """DEVELOPMENT setup (single party, NOT a ceremony): circuit.r1cs -> circuit.zkey + verification_key.json."""
+def setup(
+    r1cs_file: Path, zkey_file: Path, vkey_file: Path | None, ptau_file: Path | None, no_contribute: bool
+) -> None:
+    """circuit.r1cs -> circuit.zkey + verification_key.json: from a powers of tau (--ptau), or a DEVELOPMENT setup
+    (single party, NOT a ceremony)."""
     from zapiki.formats import dumps
-    from zapiki.systems.groth16.setup import run_dev_setup
 
-    click.echo(DEV_SETUP_WARNING, err=True)
-    res = run_dev_setup(_read(r1cs_file, "r1cs"))
+    if ptau_file is not None:
+        from zapiki.systems.groth16.ptau_setup import contribute, setup_from_ptau
+
+        res = setup_from_ptau(_read(r1cs_file, "r1cs"), ptau_file)
+        if no_contribute:
+            click.echo("warning: no phase-2 contribution: delta = 1, anyone can forge proofs with this key", err=True)
+        else:
+            res = contribute(res.zkey, name="zapiki groth16 setup")
+        what = f"from {ptau_file.name}" + (", NO contribution" if no_contribute else " + a phase-2 contribution")
+    else:
+        from zapiki.systems.groth16.setup import run_dev_setup
+
+        if no_contribute:
+            raise click.UsageError("--no-contribute goes with --ptau")
+        click.echo(DEV_SETUP_WARNING, err=True)
+        res = run_dev_setup(_read(r1cs_file, "r1cs"))
+        what = "development key, NOT from a ceremony"
     vkey_file = vkey_file or zkey_file.with_name("verification_key.json")
     _write(zkey_file, res.zkey_bytes)
     _write(vkey_file, dumps(res.vkey))
-    click.echo(f"wrote {zkey_file} and {vkey_file} (development key, NOT from a ceremony)")
+    click.echo(f"wrote {zkey_file} and {vkey_file} ({what})")
 
 
 # --- wtns --------------------------------------------------------------------------------------------------
@@ -249,3 +282,35 @@ def export_verificationkey(zkey_file: Path, vkey_file: Path | None) -> None:
     from zapiki.systems.groth16 import export_vkey
 
     _write(vkey_file or Path("verification_key.json"), dumps(export_vkey(_read(zkey_file, "zkey"))))
+
+
+@export.command("solidityverifier")
+@click.argument("key_file", type=_path_in)
+@click.argument("sol_file", type=_path_out, required=False)
+@_errors
+def export_solidityverifier(key_file: Path, sol_file: Path | None) -> None:
+    """circuit.zkey|verification_key.json [verifier.sol]: a Solidity Groth16Verifier (default: verifier.sol in the
+    current folder). Its verifyProof has snarkjs's ABI; see zapiki.formats.solidity."""
+    from zapiki.formats.solidity import solidity_verifier
+
+    data = _read(key_file, "key")
+    if data[:4] == b"zkey" or key_file.suffix == ".zkey":  # else a verification key's JSON
+        from zapiki.systems.groth16 import export_vkey
+
+        vkey = export_vkey(data)
+    else:
+        vkey = _read_json(key_file, "verification key")
+    _write(sol_file or Path("verifier.sol"), solidity_verifier(vkey))
+
+
+@export.command("soliditycalldata")
+@click.argument("public_file", type=_path_in)
+@click.argument("proof_file", type=_path_in)
+@_errors
+def export_soliditycalldata(public_file: Path, proof_file: Path) -> None:
+    """public.json proof.json: print verifyProof's arguments, as snarkjs prints them."""
+    from zapiki.formats.solidity import solidity_calldata
+
+    public = _read_json(public_file, "public signals")
+    proof = _read_json(proof_file, "proof")
+    click.echo(solidity_calldata(proof, public))

@@ -120,6 +120,9 @@ class Settings:
     cache_calculators: int = setting(8, "caches.calculators")
     cache_proving_keys: int = setting(4, "caches.proving_keys")
     cache_scattered_blobs: int = setting(16, "caches.scattered_blobs")
+    # the powers-of-tau file (.ptau, prepared for phase 2) the proof templates' keys are made from; None: a
+    # development setup, labelled as such wherever a template is shown (env ZAPIKI_TEMPLATES_PTAU)
+    templates_ptau: str | None = setting(None, "templates.ptau")
     random_seed: int | None = setting(None, "random_seed")  # seeds the weighted queue choice (tests, reproducibility)
     dask: dict[str, Any] = dataclasses.field(default_factory=dict)  # the file outside the `zapiki:` section
 

@@ -166,9 +166,18 @@ class _JobRequest(BaseModel):
 
 
 class ProofRequest(_JobRequest):
-    """POST /api/v1/proofs. `data`'s form and the system's own options are each system's (`input_forms`)."""
+    """POST /api/v1/proofs. `data`'s form and the system's own options are each system's (`input_forms`);
+    with `template`, `data` is the template's inputs (and `proof_system` may be left out: groth16)."""
 
-    data: Any = Field(description="the input (its form is the proof system's)")
+    data: Any = Field(description="the input (its form is the proof system's, or the template's)")
+    template: Text | None = Field(None, description="a string: a proof template's id (404 if unknown)")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _template_system(cls, value: Any) -> Any:  # noqa: ANN401
+        if isinstance(value, dict) and value.get("template") is not None and "proof_system" not in value:
+            value = {**value, "proof_system": "groth16"}  # templates are proved with groth16
+        return value
 
 
 @functools.cache
@@ -184,13 +193,40 @@ class IdsRequest(BaseModel):
     ids: list[Text] = Field(max_length=LOOKUP_MAX_IDS, description="an array of id strings")
 
 
+class TemplateRef(_Model):
+    """The template a proof is of, and its keys' setup (a development setup is not a ceremony)."""
+
+    id: str
+    setup: str
+    development_keys: bool
+
+
 class VerifyRequest(BaseModel):
-    """POST /api/v1/verify."""
+    """POST /api/v1/verify: a proof with its public inputs and verification key, or a template proof checked
+    against this service's key for the template (`template`: its id, or the `template` object of a proof
+    answer). A proof answer may be posted as it is: its `proof_data` is taken as `proof`."""
 
     proof_system: Text = Field(min_length=1, description="a string: a registered proof system's name")
     proof: dict[str, Any] = Field(description="an object")
     public_inputs: Any = None
     verification_key: Any = None
+    template: Text | TemplateRef | None = Field(
+        None, description="a proof template's id (or a proof answer's template): verify with this service's key for it"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_proof_answer(cls, value: Any) -> Any:  # noqa: ANN401
+        if isinstance(value, dict) and "proof" not in value and "proof_data" in value:
+            value = {**value, "proof": value["proof_data"]}
+        if isinstance(value, dict) and value.get("template") is not None and "proof_system" not in value:
+            value = {**value, "proof_system": "groth16"}
+        return value
+
+    @property
+    def template_id(self) -> str | None:
+        """The template's id, however it was given."""
+        return self.template.id if isinstance(self.template, TemplateRef) else self.template
 
 
 class PageQuery(BaseModel):
@@ -263,6 +299,62 @@ class Proof(_Model):
     public_inputs: Any
     verification_key: Any
     error_message: str | None
+    template: TemplateRef | None = Field(description="A template proof's template and how its keys were made")
+    named_signals: dict[str, Any] | None = Field(description="A template proof's public signals by name")
+
+
+class TemplateKeys(_Model):
+    """How a template's keys are (or will be) made in this deployment."""
+
+    setup: str = Field(description="Where the keys come from; a development setup is single party, not a ceremony")
+    development: bool
+    ready: bool = Field(description="Whether the keys exist (else they are made on the first proof, in seconds)")
+
+
+class PublicSignal(_Model):
+    name: str
+    meaning: str
+
+
+class TemplateSummary(_Model):
+    """A proof template in a list."""
+
+    id: str
+    category: str
+    title: str
+    summary: str
+    public_signals: list[PublicSignal]
+    constraints: int | None
+    keys: TemplateKeys
+
+
+class Template(TemplateSummary):
+    """A proof template: its inputs' JSON Schema, an example, its documentation (markdown)."""
+
+    input_schema: dict[str, Any]
+    example: dict[str, Any]
+    docs: str
+
+
+class Templates(_Model):
+    templates: list[TemplateSummary]
+
+
+class Category(_Model):
+    id: str
+    description: str
+    templates: int
+
+
+class Categories(_Model):
+    categories: list[Category]
+
+
+class TemplateProofRequest(BaseModel):
+    """POST /api/v1/templates/{id}/generate."""
+
+    inputs: dict[str, Any] = Field(description="an object: the template's inputs (its input_schema)")
+    options: dict[str, Any] = Field(default_factory=dict, description="an object: priority, timeout_s, max_retries")
 
 
 class Job(_Model):

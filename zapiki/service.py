@@ -19,7 +19,7 @@ from typing import Any
 from distributed import Client
 from sqlalchemy.engine import Engine
 
-from zapiki import schema, systems
+from zapiki import schema, systems, templates
 from zapiki.config import PRIORITIES, Settings
 from zapiki.errors import InputError, UnknownProofSystem
 from zapiki.jobs.dispatcher import Dispatcher
@@ -31,6 +31,7 @@ from zapiki.store.keys import DEFAULT_EMAIL, KeyRepository
 from zapiki.store.proofs import ProofRepository
 from zapiki.systems.base import CircuitSystem, ProveContext
 from zapiki.systems.commitment import SIGNING_KEY
+from zapiki.template_keys import TemplateKeys
 from zapiki.witness.sandbox import probe as probe_wasm
 
 log = logging.getLogger("zapiki.service")
@@ -47,6 +48,7 @@ class ZapikiService:
         self.jobs = JobRepository(self.sessions)
         self.keys = KeyRepository(self.sessions)
         self.circuits = CircuitRepository(self.sessions)
+        self.template_keys = TemplateKeys(self)
         self._circuit_blobs: dict[str, dict[str, str]] = {}
         self._setup_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="zapiki-setup")
         self.circuits.fail_interrupted_setups()
@@ -155,7 +157,9 @@ class ZapikiService:
         {proof_id, job_id, status: 'pending'} at once."""
         impl = systems.get(system)
         opts = self._options(options)
-        circuit_id = self._check_circuit(impl, user_id, circuit_id)
+        circuit_id = self._template_circuit(impl, opts, circuit_id)
+        # a template's circuit is the templates' own (private): the template's option is the permission
+        circuit_id = self._check_circuit(impl, None if opts.get("template") else user_id, circuit_id)
         prepared = impl.prepare_input(data, opts)
         if impl.capabilities.async_only or opts["async"]:
             [(proof_id, job_id)] = self.submit_many(user_id, system, [prepared], opts, circuit_id, prepared=True)
@@ -181,7 +185,8 @@ class ZapikiService:
         impl = systems.get(system)
         opts = self._options(options)
         if not prepared:  # create_proof checked it already
-            circuit_id = self._check_circuit(impl, user_id, circuit_id)
+            circuit_id = self._template_circuit(impl, opts, circuit_id)
+            circuit_id = self._check_circuit(impl, None if opts.get("template") else user_id, circuit_id)
         if not prepared:
             items = [_prepare(impl, i, item, opts) for i, item in enumerate(items)]
         stored = _stored_options(opts)
@@ -197,6 +202,71 @@ class ZapikiService:
         if self.dispatcher is not None:
             self.dispatcher.wake()
         return ids
+
+    def _template_circuit(self, impl: Any, opts: dict[str, Any], circuit_id: str | None) -> str | None:  # noqa: ANN401
+        """With ``options.template``: the template's circuit (its keys made on first use), recorded in `opts`
+        with the keys' setup; the circuit given otherwise."""
+        name = opts.get("template")
+        if name is None:
+            opts.pop("template_setup", None)  # only the service says what a template's keys are
+            return circuit_id
+        if not isinstance(name, str):
+            raise InputError("options.template must be a template's id (a string)")
+        template = templates.get(name)
+        if impl.name != "groth16":
+            raise InputError(f"templates are proved with groth16, not {impl.name}")
+        circuit = self.template_keys.circuit(template)
+        if circuit_id is not None and circuit_id != circuit["id"]:
+            raise InputError(f"a {template.id} proof uses the template's own circuit, not circuit {circuit_id}")
+        opts["template_setup"] = circuit["info"]["setup"]
+        return circuit["id"]
+
+    # -- templates -------------------------------------------------------------------------------------------
+    def templates(self, category: str | None = None) -> list[dict[str, Any]]:
+        """The proof templates (optionally of one category), without their schemas and docs."""
+        if category is not None and category not in templates.CATEGORIES:
+            raise InputError(f"category must be one of {', '.join(templates.CATEGORIES)}, got {category!r}")
+        chosen = templates.all_templates(category)
+        return [{**t.describe(docs=False), "keys": self.template_keys.status(t)} for t in chosen]
+
+    def template(self, template_id: str) -> dict[str, Any]:
+        """One template: its input schema, an example, its documentation, its public signals and its keys."""
+        t = templates.get(template_id)
+        return {**t.describe(), "keys": self.template_keys.status(t)}
+
+    def prove_template(
+        self,
+        user_id: str,
+        template_id: str,
+        inputs: Any,  # noqa: ANN401
+        options: dict[str, Any] | None = None,
+        circuit_id: str | None = None,
+    ) -> dict[str, Any]:
+        """Start a proof of a template's statement: {proof_id, job_id, status: 'pending'}. Inputs that do not fit
+        the template's schema are refused here (InputError naming the field); a false statement fails the job."""
+        templates.get(template_id)  # NotFound first
+        opts = dict(options or {}) if isinstance(options, dict) else options
+        if isinstance(opts, dict):
+            opts["template"] = template_id
+            opts["async"] = True  # a template proof is always a job
+        return self.create_proof(user_id, "groth16", inputs, opts, circuit_id)
+
+    def template_verifier(self, template_id: str) -> str:
+        """A Solidity verifier of the template's proofs made with this deployment's keys (made if missing)."""
+        from zapiki.formats.solidity import solidity_verifier
+
+        return solidity_verifier(self.template_keys.circuit(templates.get(template_id))["verification_key"])
+
+    def circuit_verifier(self, circuit_id: str, user_id: str | None = None) -> str:
+        """A Solidity verifier of a Groth16 circuit's proofs (InputError for another system or no key yet)."""
+        from zapiki.formats.solidity import solidity_verifier
+
+        circuit = self.circuits.get(circuit_id, user_id)
+        if circuit["proof_system"] != "groth16":
+            raise InputError(f"circuit {circuit_id} is a {circuit['proof_system']} circuit: verifiers are for groth16")
+        if circuit["status"] != "ready" or not circuit.get("verification_key"):
+            raise InputError(f"circuit {circuit_id} has no verification key yet ({circuit['status']})")
+        return solidity_verifier(circuit["verification_key"])
 
     def _check_circuit(self, impl: Any, user_id: str, circuit_id: str | None) -> str | None:  # noqa: ANN401
         """The circuit a proof needs: required by systems that need a setup, visible to the user, ready, and
@@ -352,13 +422,27 @@ class ZapikiService:
         proof: Any,  # noqa: ANN401
         public_inputs: Any,  # noqa: ANN401
         verification_key: Any = None,  # noqa: ANN401
+        template: str | None = None,
     ) -> tuple[bool, str | None]:
         """(valid, reason when not). A proof that cannot even be read is not valid (its reason says why); only
         an unknown proof system is an error (UnknownProofSystem). A system whose proofs the service signs
         (`service_key`, e.g. commitment) verifies only against the service's own public keys, the current and
-        the rotated-out ones: a proof carrying a stranger's key is not valid, however well it is signed."""
+        the rotated-out ones: a proof carrying a stranger's key is not valid, however well it is signed. With
+        `template`, the proof is checked against this service's keys for that template (a proof made with any
+        other key is not valid as that template's proof)."""
         impl = systems.get(system)
         try:
+            if template is not None:
+                keys = self.template_keys.verification_keys(templates.get(template))
+                if not keys:
+                    return False, f"this service has no keys for template {template!r} yet"
+                if verification_key is not None and verification_key not in keys:
+                    return False, f"the verification key is not this service's key for template {template!r}"
+                for key in keys:
+                    valid, reason = self._check(impl, proof, public_inputs, key)
+                    if valid:
+                        return True, None
+                return False, reason
             return self._check(impl, proof, public_inputs, verification_key)
         except UnknownProofSystem:
             raise

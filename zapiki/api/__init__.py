@@ -16,6 +16,7 @@ from typing import Any
 from zapiki.access import RateLimiter
 from zapiki.api import circuits as c
 from zapiki.api import handlers as h
+from zapiki.api import templates as t
 from zapiki.config import Settings
 from zapiki.service import ZapikiService
 
@@ -40,6 +41,12 @@ def route_table() -> list[tuple[str, type]]:
         ("/api/v1/stats", h.StatsHandler),
         ("/api/v1/circuits", c.CircuitsHandler),
         ("/api/v1/circuits/{id}", c.CircuitHandler),
+        ("/api/v1/circuits/{id}/verifier.sol", t.CircuitVerifierHandler),
+        ("/api/v1/templates", t.TemplatesHandler),
+        ("/api/v1/templates/categories", t.TemplateCategoriesHandler),
+        ("/api/v1/templates/{id}", t.TemplateHandler),
+        ("/api/v1/templates/{id}/verifier.sol", t.TemplateVerifierHandler),
+        *t.template_routes(),  # one per template: each body's schema is its template's
     ]
 
 

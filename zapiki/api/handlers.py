@@ -439,7 +439,10 @@ class ProofsHandler(BaseHandler):
         req = self.parsed_body()
         options = _tier_checked(self, req.options)
         svc = self.ctx.service
-        out = await self.run(svc.create_proof, self.user_id, req.proof_system, req.data, options, req.circuit_id)
+        if req.template is not None:
+            out = await self.run(svc.prove_template, self.user_id, req.template, req.data, options, req.circuit_id)
+        else:
+            out = await self.run(svc.create_proof, self.user_id, req.proof_system, req.data, options, req.circuit_id)
         if "job_id" in out:
             self.set_header("Location", f"/api/v1/proofs/{out['proof_id']}")
             self.send({**out, "message": ASYNC_MESSAGE}, 202)
@@ -582,10 +585,12 @@ class VerifyHandler(BaseHandler):
         body=schema.VerifyRequest,
         body_schema=openapi.verify_request,
         answers={200: (schema.Verdict, "Verdict (a malformed proof is not valid)")},
-        errors=(413, 415, 422),
+        errors=(404, 413, 415, 422),
     )
     async def post(self) -> None:
         req = self.parsed_body()
         svc = self.ctx.service
-        valid, reason = await self.run(svc.check, req.proof_system, req.proof, req.public_inputs, req.verification_key)
+        valid, reason = await self.run(
+            svc.check, req.proof_system, req.proof, req.public_inputs, req.verification_key, req.template_id
+        )
         self.send({"valid": True} if valid else {"valid": False, "reason": reason})

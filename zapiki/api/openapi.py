@@ -70,7 +70,7 @@ class Operation:
 
     id: str
     summary: str
-    answers: dict[int, tuple[type[BaseModel] | type[dict] | None, str]]
+    answers: dict[int, tuple[type[BaseModel] | type[dict] | type[str] | None, str]]
     errors: tuple[int, ...] = ()
     body: ModelFor | None = None
     body_schema: Callable[[Settings], dict[str, Any]] | None = None
@@ -218,6 +218,9 @@ def document(routes: list[tuple[str, type]], settings: Settings) -> dict[str, An
     """The whole document for a route table (`zapiki.api.route_table()`: (path, handler class) pairs)."""
     refs, defs = models_json_schema(_used_models(routes, settings), ref_template=REF, schema_generator=_JsonSchema)
     components: dict[str, Any] = _inline(defs.get("$defs", {}))
+    from zapiki.api.templates import shared_components
+
+    components |= shared_components()
     paths: dict[str, dict[str, Any]] = {}
     for path, handler in routes:
         for method, op in operations(handler).items():
@@ -244,6 +247,8 @@ def document(routes: list[tuple[str, type]], settings: Settings) -> dict[str, An
                     responses[str(status)] = {"description": description}
                 elif answer is dict:
                     responses[str(status)] = _content({"type": "object"}, description)
+                elif answer is str:  # a text document (a Solidity source)
+                    responses[str(status)] = _content({"type": "string"}, description, "text/plain")
                 else:
                     responses[str(status)] = _content(dict(refs[(answer, "serialization")]), description)
                 if status in op.links:

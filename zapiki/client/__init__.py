@@ -14,5 +14,6 @@ Either way `submit` returns a `Job` whose `result()` waits for the proof.
 from zapiki.client.args import FINAL, STATUSES
 from zapiki.client.core import Zapiki, connect
 from zapiki.client.jobs import JOB_COLUMNS, PROOF_COLUMNS, Job, JobBatch
+from zapiki.client.templates import Template
 
-__all__ = ["Zapiki", "connect", "Job", "JobBatch", "JOB_COLUMNS", "PROOF_COLUMNS", "FINAL", "STATUSES"]
+__all__ = ["Zapiki", "connect", "Job", "JobBatch", "Template", "JOB_COLUMNS", "PROOF_COLUMNS", "FINAL", "STATUSES"]

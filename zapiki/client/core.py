@@ -12,6 +12,7 @@ from typing import Any
 
 from zapiki.client import args, html
 from zapiki.client.jobs import JOB_COLUMNS, JOB_TIMES, PROOF_COLUMNS, PROOF_TIMES, Job, JobBatch, frame, result_of
+from zapiki.client.templates import Template
 from zapiki.errors import InputError
 
 
@@ -144,6 +145,27 @@ class Zapiki:
         if not isinstance(proof, dict):
             raise InputError(f"proof must be a dict (a proof or what prove returned), got {type(proof).__name__}")
         return self.backend.verify(system, proof, public_inputs, verification_key)
+
+    # -- templates ---------------------------------------------------------------------------------------------
+    def templates(self, category: str | None = None) -> Any:  # noqa: ANN401
+        """The proof templates as a pandas DataFrame: id, category, title, summary, public signals, constraints and
+        how the service's keys for each are made."""
+        import pandas as pd
+
+        rows = [
+            {
+                "id": t["id"], "category": t["category"], "title": t["title"], "summary": t["summary"],
+                "public_signals": [s["name"] for s in t["public_signals"]], "constraints": t["constraints"],
+                "keys": t["keys"]["setup"], "keys_ready": t["keys"]["ready"],
+            }
+            for t in self.backend.templates(args.text("category", category, optional=True))
+        ]  # fmt: skip
+        columns = ["id", "category", "title", "summary", "public_signals", "constraints", "keys", "keys_ready"]
+        return pd.DataFrame(rows, columns=columns)
+
+    def template(self, template_id: str) -> Template:
+        """One template: its docs (the notebook shows them), schema, example, and `prove(inputs)`."""
+        return Template(self, self.backend.template(args.text("template_id", template_id)))
 
     # -- circuits ----------------------------------------------------------------------------------------------
     def register_circuit(

@@ -64,6 +64,9 @@ def result_of(proof: dict[str, Any]) -> dict[str, Any]:
     }
     if proof["proof_system"] == "groth16":
         out["public_signals"] = proof["public_inputs"]
+    if proof.get("template") is not None:  # a template proof: which, how its keys were made, signals by name
+        out["template"] = proof["template"]
+        out["named_signals"] = proof.get("named_signals")
     return out
 
 

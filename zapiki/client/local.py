@@ -55,6 +55,22 @@ class LocalBackend:
         """The service's verdict (a proof that cannot even be read is not valid)."""
         return self.service.verify(system, proof, public_inputs, verification_key)
 
+    # -- templates -------------------------------------------------------------------------------------------
+    def templates(self, category: str | None) -> list[dict[str, Any]]:
+        return self.service.templates(category)
+
+    def template(self, template_id: str) -> dict[str, Any]:
+        return self.service.template(template_id)
+
+    def prove_template(self, template_id: str, inputs: Any, options: dict[str, Any]) -> dict[str, Any]:  # noqa: ANN401
+        return self.service.prove_template(self.user_id, template_id, inputs, options)
+
+    def check_template(self, template_id: str, proof: Any, public_inputs: Any) -> tuple[bool, str | None]:  # noqa: ANN401
+        return self.service.check("groth16", proof, public_inputs, None, template_id)
+
+    def template_verifier(self, template_id: str) -> str:
+        return self.service.template_verifier(template_id)
+
     # -- jobs and proofs -------------------------------------------------------------------------------------
     def get_job(self, job_id: str) -> dict[str, Any]:
         return self.service.proofs.get_job(job_id, self.user_id)

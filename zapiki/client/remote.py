@@ -157,6 +157,32 @@ class RemoteBackend:
         }
         return bool(self._call("POST", f"{API}/verify", content=_json(body), headers=_JSON)["valid"])
 
+    # -- templates -------------------------------------------------------------------------------------------
+    def templates(self, category: str | None) -> list[dict[str, Any]]:
+        params = {"category": category} if category else {}
+        return self._call("GET", f"{API}/templates", params=params)["templates"]
+
+    def template(self, template_id: str) -> dict[str, Any]:
+        return self._call("GET", f"{API}/templates/{_segment(template_id)}")
+
+    def prove_template(self, template_id: str, inputs: Any, options: dict[str, Any]) -> dict[str, Any]:  # noqa: ANN401
+        body = {"inputs": inputs, "options": {k: v for k, v in options.items() if k != "async"}}
+        path = f"{API}/templates/{_segment(template_id)}/generate"
+        out = self._call("POST", path, content=_json(body), headers=_JSON)
+        out.pop("message", None)
+        return out
+
+    def check_template(self, template_id: str, proof: Any, public_inputs: Any) -> tuple[bool, str | None]:  # noqa: ANN401
+        body = {"template": template_id, "proof": proof, "public_inputs": public_inputs}
+        out = self._call("POST", f"{API}/verify", content=_json(body), headers=_JSON)
+        return bool(out["valid"]), out.get("reason")
+
+    def template_verifier(self, template_id: str) -> str:
+        response = self.http.get(f"{API}/templates/{_segment(template_id)}/verifier.sol")
+        if response.status_code >= 400:
+            raise _error(response)
+        return response.text
+
     # -- jobs and proofs -------------------------------------------------------------------------------------
     def get_job(self, job_id: str) -> dict[str, Any]:
         return self._call("GET", f"{API}/jobs/{_segment(job_id)}")

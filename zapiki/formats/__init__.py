@@ -38,6 +38,7 @@ from zapiki.lazy import lazy_exports
 if TYPE_CHECKING:
     from zapiki.formats.binfile import sha256_hex
     from zapiki.formats.moduli import BN254_Q, BN254_R
+    from zapiki.formats.ptau import PowersOfTau
     from zapiki.formats.r1cs import R1CS, TERM_DTYPE, TermColumns, read_r1cs, term_columns
     from zapiki.formats.snarkjs_json import (
         Groth16Proof,
@@ -52,12 +53,16 @@ if TYPE_CHECKING:
         public_to_json,
         vkey_to_json,
     )
+    from zapiki.formats.solidity import solidity_calldata, solidity_verifier
     from zapiki.formats.wtns import Wtns, read_wtns, write_wtns
     from zapiki.formats.zkey import ZKey, check_witness, read_zkey, write_zkey, zkey_to_vkey, zkey_verification_key
 
 # Each public name and the module that holds it: imported on first use (PEP 562), so that reading snarkjs JSON
 # (`zapiki groth16 verify`) does not import numpy.
 _MODULES = {
+    "PowersOfTau": "ptau",
+    "solidity_verifier": "solidity",
+    "solidity_calldata": "solidity",
     "sha256_hex": "binfile",
     "BN254_Q": "moduli",
     "BN254_R": "moduli",
@@ -91,6 +96,7 @@ __getattr__, __dir__ = lazy_exports(__name__, _MODULES)
 __all__ = [
     "BN254_Q",
     "BN254_R",
+    "PowersOfTau",
     "TERM_DTYPE",
     "Groth16Proof",
     "R1CS",
@@ -111,6 +117,8 @@ __all__ = [
     "read_wtns",
     "read_zkey",
     "sha256_hex",
+    "solidity_calldata",
+    "solidity_verifier",
     "term_columns",
     "vkey_to_json",
     "write_wtns",

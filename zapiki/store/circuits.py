@@ -55,7 +55,8 @@ class CircuitRepository:
 
     def create(self, user_id: str, name: str, **fields: Any) -> dict[str, Any]:  # noqa: ANN401
         with self.sessions.begin() as s:
-            c = Circuit(id=new_id(), user_id=user_id, name=name, created_at=utcnow(), **fields)
+            fields.setdefault("id", new_id())  # a given id: one made from content (a template's circuit)
+            c = Circuit(user_id=user_id, name=name, created_at=utcnow(), **fields)
             s.add(c)
             s.flush()
             return circuit_dict(c)
@@ -104,6 +105,16 @@ class CircuitRepository:
             if pick is None:
                 raise NotFound(f"circuit {id_or_name!r} not found")
             return circuit_dict(pick)
+
+    def ready_named(self, owner_id: str, name: str) -> list[dict[str, Any]]:
+        """`owner_id`'s ready circuits named `name`, newest first (a template's key sets)."""
+        with self.sessions() as s:
+            rows = s.execute(
+                select(Circuit)
+                .where(Circuit.user_id == owner_id, Circuit.name == name, Circuit.status == "ready")
+                .order_by(Circuit.created_at.desc())
+            ).scalars()
+            return [circuit_dict(c) for c in rows]
 
     def name_of(self, circuit_id: str) -> str | None:
         """The name of circuit `circuit_id` (None when there is no such circuit), whoever owns it."""

@@ -34,7 +34,26 @@ def proof_dict(p: Proof, job_status: str | None = None) -> dict[str, Any]:
         "error_message": p.error_message,
         "created_at": _iso(p.created_at),
         "completed_at": _iso(p.completed_at),
+        **_template_fields(p),
     }
+
+
+def _template_fields(p: Proof) -> dict[str, Any]:
+    """A template proof's template (its id and how its keys were made) and its public signals by name."""
+    options = (p.input or {}).get("options") or {} if isinstance(p.input, dict) else {}
+    name = options.get("template")
+    if not isinstance(name, str):
+        return {"template": None, "named_signals": None}
+    from zapiki import templates
+    from zapiki.errors import NotFound
+
+    setup = str(options.get("template_setup") or "")
+    ref = {"id": name, "setup": setup, "development_keys": setup.startswith("development")}
+    try:
+        named = templates.get(name).named(p.public_inputs) if p.public_inputs is not None else None
+    except NotFound:
+        named = None
+    return {"template": ref, "named_signals": named}
 
 
 def job_dict(j: Job) -> dict[str, Any]:

@@ -48,6 +48,7 @@ from .limits import CircuitLimits, check_circuit_limits
 if TYPE_CHECKING:
     from .keys import ProvingKey, clear_cache, load_proving_key
     from .prover import Proof, check_constraints, prove
+    from .ptau_setup import contribute, dev_ptau, required_power, setup_from_ptau
     from .setup import run_dev_setup, snarkjs_alphabeta, vkey_of  # noqa: F401 - importable, not in __all__
     from .system import Groth16System, configure_caches, witness_calculator
     from .verifier import verify, verify_parsed
@@ -59,6 +60,8 @@ _LAZY = {
     "verify": "verifier", "verify_parsed": "verifier",
     "Proof": "prover", "check_constraints": "prover", "prove": "prover",
     "run_dev_setup": "setup", "snarkjs_alphabeta": "setup", "vkey_of": "setup",
+    "setup_from_ptau": "ptau_setup", "contribute": "ptau_setup", "required_power": "ptau_setup",
+    "dev_ptau": "ptau_setup",
     "Groth16System": "system", "configure_caches": "system", "witness_calculator": "system",
 }  # fmt: skip
 
@@ -78,6 +81,10 @@ __all__ = [
     "ProvingKey",
     "check_circuit_limits",
     "check_constraints",
+    "contribute",
+    "dev_ptau",
+    "required_power",
+    "setup_from_ptau",
     "circuit_info",
     "clear_cache",
     "dev_setup",

@@ -139,7 +139,10 @@ class Groth16System(CircuitRegistration):
 
     def prepare_input(self, data: Any, options: dict[str, Any]) -> dict[str, Any]:  # noqa: ANN401
         """Check ``data`` is an object of input signals (ints, decimal/hex strings, nested lists of those);
-        returns it with every value as a decimal string (JSON-safe), nesting kept."""
+        returns it with every value as a decimal string (JSON-safe), nesting kept. With ``options["template"]``
+        it is that template's inputs (:meth:`zapiki.templates.Template.validate`)."""
+        if options.get("template") is not None:
+            return _template(options).validate(data)
         if not isinstance(data, Mapping):
             raise InputError(f"groth16 input must be a JSON object of input signals, not {type(data).__name__}")
         for name, value in data.items():
@@ -157,6 +160,8 @@ class Groth16System(CircuitRegistration):
         from .prover import prove
         from .setup import vkey_of
 
+        if ctx.options.get("template") is not None:  # a false statement fails here, naming its condition
+            data = _template(ctx.options).circuit_inputs(data)
         calc = witness_calculator(ctx.resources.get("wasm"))
         ctx.check_deadline()
         witness = calc.calculate(data)
@@ -182,6 +187,16 @@ class Groth16System(CircuitRegistration):
         from .verifier import verify
 
         return verify(verification_key, public_inputs, proof)
+
+
+def _template(options: dict[str, Any]) -> Any:  # noqa: ANN401
+    from zapiki import templates
+    from zapiki.errors import NotFound
+
+    try:
+        return templates.get(options["template"])
+    except NotFound as exc:
+        raise InputError(str(exc)) from None
 
 
 def _normalise(value: Any) -> Any:  # noqa: ANN401
