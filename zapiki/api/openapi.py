@@ -14,6 +14,7 @@ limits from the running configuration, so the document describes exactly what th
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -177,6 +178,8 @@ def batch_request(settings: Settings) -> dict[str, Any]:
 def verify_request(settings: Settings) -> dict[str, Any]:
     """POST /verify bodies: `VerifyRequest` with the registered systems' names."""
     body = model_schema(schema.VerifyRequest)
+    body.pop("$defs", None)  # TemplateRef: a component of the document already (proofs' answers carry it)
+    body = json.loads(json.dumps(body).replace('"#/$defs/', '"#/components/schemas/'))
     body["properties"]["proof_system"] = {"type": "string", "enum": systems.names()}
     return body
 

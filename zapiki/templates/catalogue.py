@@ -417,7 +417,11 @@ _TEMPLATES = (
                 "root": {**FIELD, "description": "the tree's root (required with a path; checked when given)"},
             },
             ["value"],
-            oneOf=[{"required": ["set"]}, {"required": ["leaves"]}, {"required": ["path", "root"]}],
+            oneOf=[
+                {"required": ["set"], "properties": {"leaves": False, "path": False}},
+                {"required": ["leaves"], "properties": {"set": False, "path": False}},
+                {"required": ["path", "root"], "properties": {"set": False, "leaves": False}},
+            ],
             **{"if": {"required": ["set"]}, "then": {"properties": {"secret": {"enum": [0, "0"]}}}},
         ),
         public_signals=(
