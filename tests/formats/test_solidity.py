@@ -1,22 +1,21 @@
 """The Solidity verifier (zapiki.formats.solidity): compiled with solcjs (npm ``solc``, in .ci/node), deployed in
 py-evm through eth-tester, and called with proofs from Zapiki's prover and from snarkjs, honest and tampered.
 
-The contracts are compiled once per module, in one solc run. Gas figures go to the test's output and, with
-``record_property``, to the JUnit report (``gas_*``). Missing node/solc or eth-tester: skipped locally, a failure
-under CI=true.
+The contracts are compiled once per module, in one solc run (the EVM helpers are in tests/evm.py). Gas figures
+go to the test's output and, with ``record_property``, to the JUnit report (``gas_*``). Missing node/solc or
+eth-tester: skipped locally, a failure under CI=true.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from evm import Verifier, deploy
+from evm import verify_proof_args as _args
 
 from zapiki.bn254py.curve import B2, g1_lincomb, g2_in_subgroup, g2_on_curve
 from zapiki.errors import CurveError, FormatError
@@ -25,18 +24,9 @@ from zapiki.formats import BN254_R as R
 from zapiki.formats import dumps, read_wtns
 from zapiki.formats.solidity import solidity_calldata, solidity_verifier, vkey_sha256
 
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures" / "groth16"
 CIRCUITS = ["multiplier", "poseidon_chain_8"]
-SOLC = REPO / ".ci" / "node" / "node_modules" / "solc"
-COMPILE_JS = Path(__file__).with_name("solc_compile.js")
-
-
-def _missing(message: str) -> None:
-    if IN_CI:
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 def _json(circuit: str, name: str) -> Any:
@@ -62,80 +52,10 @@ KEYS = {
 # --- the EVM ---------------------------------------------------------------------------------------------------
 
 
-def _compile(sources: dict[str, str]) -> dict[str, dict]:
-    """{name: solc's output for its Groth16Verifier (abi, evm.bytecode)}, all in one solc run."""
-    if shutil.which("node") is None or not SOLC.exists():
-        _missing("solc not found: run `npm install --prefix .ci/node` (solc 0.8.28) with node on PATH")
-    settings = {
-        "optimizer": {"enabled": True, "runs": 200},
-        "outputSelection": {"*": {"Groth16Verifier": ["abi", "evm.bytecode.object", "evm.deployedBytecode.object"]}},
-    }
-    request = {
-        "language": "Solidity",
-        "sources": {f"{name}.sol": {"content": text} for name, text in sources.items()},
-        "settings": settings,
-    }
-    done = subprocess.run(["node", str(COMPILE_JS), str(SOLC)], input=json.dumps(request), capture_output=True,
-                          text=True, timeout=120, check=True)  # fmt: skip
-    out = json.loads(done.stdout)
-    problems = [e["formattedMessage"] for e in out.get("errors", []) if e["severity"] != "info"]
-    assert not problems, "\n".join(problems)  # warnings included: the generated source compiles cleanly
-    return {name: out["contracts"][f"{name}.sol"]["Groth16Verifier"] for name in sources}
-
-
-class Verifier:
-    """A deployed Groth16Verifier: `call` (eth_call: True/False, or raises on a revert) and `transact` (gas used)."""
-
-    def __init__(self, eth: Any, contract: dict) -> None:
-        from eth_utils import function_signature_to_4byte_selector
-
-        self.eth, self.account = eth, eth.get_accounts()[0]
-        self.abi = contract["abi"]
-        (fn,) = [f for f in self.abi if f.get("name") == "verifyProof"]
-        self.types = [i["type"] for i in fn["inputs"]]
-        self.selector = function_signature_to_4byte_selector(f"verifyProof({','.join(self.types)})")
-        self.code_size = len(contract["evm"]["deployedBytecode"]["object"]) // 2
-        code = "0x" + contract["evm"]["bytecode"]["object"]
-        tx = eth.send_transaction({"from": self.account, "gas": 5_000_000, "data": code})
-        self.address = eth.get_transaction_receipt(tx)["contract_address"]
-
-    def data(self, args: list) -> str:
-        from eth_abi import encode
-
-        return "0x" + (self.selector + encode(self.types, args)).hex()
-
-    def call(self, args: list, gas: int | None = None) -> bool:
-        tx = {"from": self.account, "to": self.address, "data": self.data(args)}
-        if gas is not None:
-            tx["gas"] = gas
-        out = bytes.fromhex(self.eth.call(tx)[2:])
-        assert len(out) == 32 and int.from_bytes(out) in (0, 1), out.hex()
-        return bool(int.from_bytes(out))
-
-    def transact(self, args: list) -> int:
-        tx = {"from": self.account, "to": self.address, "data": self.data(args), "gas": 2_000_000}
-        receipt = self.eth.get_transaction_receipt(self.eth.send_transaction(tx))
-        assert receipt["status"] == 1
-        return receipt["gas_used"]
-
-
 @pytest.fixture(scope="module")
 def verifiers() -> dict[str, Verifier]:
-    """The contracts of KEYS, compiled and deployed in one in-process py-evm chain."""
-    try:
-        from eth_tester import EthereumTester, PyEVMBackend
-    except ImportError:
-        _missing("eth-tester not installed: `pip install -e '.[test]'` (eth-tester[py-evm])")
-    contracts = _compile({name: solidity_verifier(vk) for name, vk in KEYS.items()})
-    eth = EthereumTester(PyEVMBackend())
-    return {name: Verifier(eth, c) for name, c in contracts.items()}
-
-
-def _args(proof: dict, public: list) -> list:
-    """verifyProof's arguments, read back from the text solidity_calldata prints (as a caller would paste it)."""
-    a, b, c, signals = json.loads(f"[{solidity_calldata(proof, public)}]")
-    to_int = lambda v: [to_int(x) for x in v] if isinstance(v, list) else int(v, 16)  # noqa: E731
-    return [to_int(a), to_int(b), to_int(c), to_int(signals)]
+    """The contracts of KEYS, compiled (in one solc run) and deployed in one in-process py-evm chain."""
+    return deploy({name: solidity_verifier(vk) for name, vk in KEYS.items()})
 
 
 @pytest.fixture(scope="module")
