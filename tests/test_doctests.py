@@ -71,6 +71,7 @@ DOCUMENTED = [
     "zapiki.systems.groth16.ptau_setup",
     "zapiki.systems.groth16.registration",
     "zapiki.systems.groth16.system",
+    "zapiki.systems.groth16.warmup",
     "zapiki.templates",
     "zapiki.templates.catalogue",
     "zapiki.templates.merkle",

@@ -127,7 +127,7 @@ def first_start_key(service: ZapikiService) -> str | None:
 
 def _warm_kernels() -> None:
     try:
-        from zapiki.kernels import warmup
+        from zapiki.systems.groth16.warmup import warmup
 
         warmup()
     except Exception as exc:  # never fatal: the first request compiles instead

@@ -64,14 +64,12 @@ def _configure_caches() -> None:
 
 
 def _warmup() -> None:
+    """Load every kernel a proof uses (from numba's cache; compiled on a fresh machine), the Groth16 stages' too."""
     try:
-        from zapiki import kernels  # noqa: F401  (compiled kernels load from numba's cache)
-
-        warm = getattr(kernels, "warmup", None)
-        if warm is not None:
-            warm()
+        from zapiki.systems.groth16.warmup import warmup
     except ImportError:
-        pass
+        return
+    warmup()
 
 
 if __name__ == "__main__":
