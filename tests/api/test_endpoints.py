@@ -234,6 +234,13 @@ def test_openapi_document_is_served_without_a_key_and_lists_every_route(api):
         "/api/v1/stats",
         "/api/v1/circuits",
         "/api/v1/circuits/{id}",
+        "/api/v1/circuits/{id}/verifier.sol",
+        "/api/v1/templates",
+        "/api/v1/templates/categories",
+        "/api/v1/templates/{id}",
+        "/api/v1/templates/{id}/verifier.sol",
+        *(f"/api/v1/templates/{t}/generate" for t in ("age_at_least", "range", "set_membership", "hash_preimage")),
+        "/api/v1/templates/signed_attribute/generate",
     }
     systems = {v["properties"]["proof_system"]["const"] for v in doc["components"]["schemas"]["ProofRequest"]["anyOf"]}
     # every registered system, each with the input it accepts

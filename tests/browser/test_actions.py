@@ -108,7 +108,7 @@ def test_the_views_build_in_a_notebook_for_the_operator_or_one_user(served):
     alice.submit("commitment", "alice's")
     svc.submit_many(svc.default_user_id, "commitment", ["a", "b"], {"async": True})
     operator = views(svc, live=False)
-    assert set(operator) == {"jobs", "job", "submit", "cluster", "metrics", "circuits"}
+    assert set(operator) == {"jobs", "job", "submit", "templates", "cluster", "metrics", "circuits"}
     assert len(operator["jobs"].rows) == 3 and "user" in operator["jobs"].table.value.columns
     mine = views(svc, alice.user_id, live=False)
     assert [r["user"] for r in mine["jobs"].rows] == ["alice@example.com"]

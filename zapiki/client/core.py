@@ -176,17 +176,20 @@ class Zapiki:
         zkey: str | os.PathLike[str] | bytes | None = None,
         r1cs: str | os.PathLike[str] | bytes | None = None,
         public: bool = False,
+        system: str = "groth16",
     ) -> dict[str, Any]:
-        """Register a circom circuit: its witness `.wasm` and its Groth16 `.zkey` — or its `.r1cs`, for a
-        single-party development setup (not a ceremony). Returns the circuit with its id and verification key;
-        pass it (or its name or id) as `circuit=`."""
+        """Register a circom circuit: its witness `.wasm` and its `.zkey` — or its `.r1cs`, for a setup by the
+        service (Groth16: single-party development keys, not a ceremony; PLONK, `system="plonk"`: from the
+        service's powers of tau). Returns the circuit with its id and verification key; pass it (or its name or
+        id) as `circuit=`."""
         args.text("name", name)
         wasm_bytes, zkey_bytes, r1cs_bytes = args.file("wasm", wasm), args.file("zkey", zkey), args.file("r1cs", r1cs)
         if wasm_bytes is None:
             raise InputError("wasm is required (the circuit's witness calculator, bytes or a path)")
         if not isinstance(public, bool):
             raise InputError(f"public must be True or False, got {public!r}")
-        return self.backend.register_circuit(name, wasm_bytes, zkey_bytes, r1cs_bytes, public)
+        system = args.text("system", system)
+        return self.backend.register_circuit(name, wasm_bytes, zkey_bytes, r1cs_bytes, public, system)
 
     def circuits(self) -> list[dict[str, Any]]:
         """The circuits you can use (yours and public ones)."""
@@ -225,12 +228,12 @@ class Zapiki:
 
     def dashboard(self, view: str | None = None, live: bool = True) -> Any:  # noqa: ANN401
         """The dashboard's views inline in a notebook (run `pn.extension("tabulator")` first): all of them in tabs,
-        or one of "jobs", "job", "submit", "cluster", "metrics", "circuits", showing what this connection's user
-        may see and refreshing every second (`live`). Over HTTP the views need the service's own database: a
-        remote connection returns a link to the service's dashboard instead."""
+        or one of "jobs", "job", "submit", "templates", "cluster", "metrics", "circuits", showing what this
+        connection's user may see and refreshing every second (`live`). Over HTTP the views need the service's own
+        database: a remote connection returns a link to the service's dashboard instead."""
         import panel as pn
 
-        names = ("jobs", "job", "submit", "cluster", "metrics", "circuits")
+        names = ("jobs", "job", "submit", "templates", "cluster", "metrics", "circuits")
         if view is not None and view not in names:
             raise InputError(f"view must be one of {', '.join(names)} or None, got {view!r}")
         if self.service is None:

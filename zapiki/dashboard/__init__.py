@@ -1,7 +1,7 @@
 """The Panel dashboard: small views over one shared, per-process data source.
 
-- `page(service, gate)`: the page `zapiki serve` shows at /dashboard (sign-in, then Jobs, Job, Submit, Cluster,
-  Metrics and Circuits tabs), built once per browser session;
+- `page(service, gate)`: the page `zapiki serve` shows at /dashboard (sign-in, then Jobs, Job, Submit, Templates,
+  Cluster, Metrics and Circuits tabs), built once per browser session;
 - `views(service, user)`: the same views for a notebook (a user id sees its own rows; None, every user's);
 - `Source`: the data source (one poll of a change marker per process, cached queries, paging in SQL);
 - `Actions`: what a signed-in key may do (the API's checks and rate limits).

@@ -108,6 +108,14 @@ class Actions:
         check_priority(self.service.settings, self.who, options)
         return self.service.create_proof(self.user_id, system, data, options, circuit_id)
 
+    def prove_template(self, template_id: str, inputs: Any, *, priority: str = "normal") -> dict[str, Any]:  # noqa: ANN401
+        """A template proof (POST /api/v1/templates/{id}/generate): {proof_id, job_id, status}. The key's tier for
+        the high queue, then the service's checks (inputs that do not fit the schema: InputError naming the field)."""
+        self._admit()
+        options: dict[str, Any] = {"priority": priority}
+        check_priority(self.service.settings, self.who, options)
+        return self.service.prove_template(self.user_id, template_id, inputs, options)
+
     def cancel(self, job_id: str) -> dict[str, Any]:
         """Cancel a pending or retrying job (POST /api/v1/jobs/{id}/cancel)."""
         self._admit()

@@ -21,6 +21,7 @@ from zapiki.dashboard.metrics import MetricsView
 from zapiki.dashboard.signin import SignIn
 from zapiki.dashboard.source import Source
 from zapiki.dashboard.submit import SubmitView
+from zapiki.dashboard.templates import TemplatesView
 
 if TYPE_CHECKING:
     from zapiki.service import ZapikiService
@@ -31,6 +32,7 @@ VIEWS: dict[str, type[View]] = {
     "jobs": JobsView,
     "job": JobDetail,
     "submit": SubmitView,
+    "templates": TemplatesView,
     "cluster": ClusterView,
     "metrics": MetricsView,
     "circuits": CircuitsView,
@@ -57,9 +59,9 @@ def views(
     service: ZapikiService, user: str | None = None, gate: Gate | None = None, live: bool = True
 ) -> dict[str, View]:
     """The dashboard's views over `service` for the user id `user` (their rows only), or for None the operator
-    (every user's rows, as an admin key sees them): {"jobs", "job", "submit", "cluster", "metrics",
-    "circuits"}. Each is a Panel viewer that refreshes itself every second (`live`), e.g. in a notebook after
-    `pn.extension("tabulator")`: `views(service)["jobs"]`."""
+    (every user's rows, as an admin key sees them): {"jobs", "job", "submit", "templates", "cluster",
+    "metrics", "circuits"}. Each is a Panel viewer that refreshes itself every second (`live`), e.g. in a
+    notebook after `pn.extension("tabulator")`: `views(service)["jobs"]`."""
     return _views(Context(Source.of(service), Actions.for_user(service, user, gate)), live)
 
 
