@@ -1,6 +1,6 @@
 """PLONK on BN254, compatible with snarkjs 0.7.6: proving keys (:mod:`.setup`) and verification (:mod:`.verifier`,
-with snarkjs's Keccak-256 transcript in :mod:`.transcript`). No prover yet, and not a proof system of the
-service yet.
+with snarkjs's Keccak-256 transcript in :mod:`.transcript`), the readable reference prover (:mod:`.reference`)
+and the fast one on the numba kernels (:mod:`.prover`); the service's ``plonk`` system is :mod:`.system`.
 
 :func:`plonk_setup` is ``snarkjs plonk setup`` (the same ``.zkey`` bytes, and the verification key of
 ``snarkjs zkey export verificationkey``); the file format is :mod:`zapiki.formats.plonk_zkey`. Names are
@@ -22,6 +22,7 @@ _LAZY = {
     "plonk_setup": "setup",
     "required_plonk_power": "setup",
     "verify": "verifier",
+    "prove_reference": "reference",
 }
 
 __all__ = sorted(_LAZY)
