@@ -69,8 +69,8 @@ def _other(name, value):
         return not value
     if isinstance(value, int | float):
         return value + 1
-    if value is None:
-        return 7
+    if value is None:  # an optional setting: a path for the .ptau ones, a number for random_seed
+        return "/srv/zapiki/other.ptau" if name.endswith("_ptau") else 7
     if isinstance(value, str):
         return value + "-other"
     if isinstance(value, list):

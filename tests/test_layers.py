@@ -18,7 +18,7 @@ LAYERS = [
     {"template_keys"},  # the templates' keys, made once per deployment (through the service's repositories)
     {"service"},  # the rules every interface calls
     {"access"},  # keys and rate limits, for the API and the dashboard
-    {"api", "dashboard", "client", "cli", "cli_groth16", "cli_issuer", "server"},  # interfaces
+    {"api", "dashboard", "client", "cli", "cli_groth16", "cli_issuer", "cli_plonk", "server"},  # interfaces
     {"chaos"},  # the soak, which drives all of it
 ]
 RANK = {name: rank for rank, names in enumerate(LAYERS) for name in names}

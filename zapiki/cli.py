@@ -462,8 +462,9 @@ def run() -> None:  # the console script
 
 from zapiki.cli_groth16 import groth16, wtns, zkey  # noqa: E402
 from zapiki.cli_issuer import issuer  # noqa: E402
+from zapiki.cli_plonk import plonk  # noqa: E402
 
-for _group in (groth16, wtns, zkey, issuer):
+for _group in (groth16, wtns, zkey, issuer, plonk):
     main.add_command(_group)
 
 

@@ -279,9 +279,28 @@ def export() -> None:
 def export_verificationkey(zkey_file: Path, vkey_file: Path | None) -> None:
     """circuit.zkey [verification_key.json] (default: verification_key.json in the current folder)."""
     from zapiki.formats import dumps
-    from zapiki.systems.groth16 import export_vkey
 
-    _write(vkey_file or Path("verification_key.json"), dumps(export_vkey(_read(zkey_file, "zkey"))))
+    data = _read(zkey_file, "zkey")
+    if _protocol(data) == 2:  # a PLONK key
+        from zapiki.formats.plonk_zkey import plonk_zkey_to_vkey, read_plonk_zkey
+
+        vkey = plonk_zkey_to_vkey(read_plonk_zkey(data))
+    else:
+        from zapiki.systems.groth16 import export_vkey
+
+        vkey = export_vkey(data)
+    _write(vkey_file or Path("verification_key.json"), dumps(vkey))
+
+
+def _protocol(data: bytes) -> int | None:
+    """The protocol id a zkey's section 1 names (1 groth16, 2 plonk), None when it cannot be told: the reader of
+    the key then says what is wrong."""
+    from zapiki.formats.binfile import parse_binfile
+
+    try:
+        return parse_binfile(data, b"zkey", "zkey", 1).reader(1, "protocol").u32("protocol")
+    except Exception:  # a malformed file: left to the full reader's error
+        return None
 
 
 @export.command("solidityverifier")

@@ -123,6 +123,9 @@ class Settings:
     # the powers-of-tau file (.ptau, prepared for phase 2) the proof templates' keys are made from; None: a
     # development setup, labelled as such wherever a template is shown (env ZAPIKI_TEMPLATES_PTAU)
     templates_ptau: str | None = setting(None, "templates.ptau")
+    # the powers-of-tau file (.ptau, prepared for phase 2) PLONK circuits uploaded without a key are set up from:
+    # one file for every circuit (universal setup), read with memory maps; None: such uploads are refused
+    plonk_ptau: str | None = setting(None, "plonk.ptau")
     random_seed: int | None = setting(None, "random_seed")  # seeds the weighted queue choice (tests, reproducibility)
     dask: dict[str, Any] = dataclasses.field(default_factory=dict)  # the file outside the `zapiki:` section
 

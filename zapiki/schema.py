@@ -262,8 +262,9 @@ Binary = Annotated[bytes, WithJsonSchema({"type": "string", "format": "binary"})
 
 
 class CircuitUpload(BaseModel):
-    """POST /api/v1/circuits (multipart/form-data): the witness wasm with a Groth16 zkey (optionally the r1cs,
-    so a failing constraint is named), or with the r1cs alone for a development setup."""
+    """POST /api/v1/circuits (multipart/form-data): the witness wasm with a zkey (Groth16: optionally the r1cs, so
+    a failing constraint is named), or with the r1cs alone for a setup here (Groth16: a development setup;
+    PLONK: from the service's powers of tau)."""
 
     name: Text = Field(
         min_length=1, max_length=CIRCUIT_NAME_MAX, description=f"a name of 1 to {CIRCUIT_NAME_MAX} characters"
@@ -273,6 +274,9 @@ class CircuitUpload(BaseModel):
         BeforeValidator(_form_bool),
         WithJsonSchema({"type": "string", "enum": ["true", "false"]}),
     ] = Field(False, json_schema_extra={"default": "false"})
+    proof_system: Literal["groth16", "plonk"] = Field(
+        "groth16", description="groth16 or plonk: the system the circuit is proved with (its zkey's)"
+    )
     wasm: Binary = Field(description="a file: the circuit's witness calculator")
     zkey: Binary | SkipJsonSchema[None] = None
     r1cs: Binary | SkipJsonSchema[None] = None
@@ -354,6 +358,9 @@ class TemplateProofRequest(BaseModel):
     """POST /api/v1/templates/{id}/generate."""
 
     inputs: dict[str, Any] = Field(description="an object: the template's inputs (its input_schema)")
+    proof_system: Literal["groth16", "plonk"] = Field(
+        "groth16", description="groth16, or plonk (keys from the service's powers of tau)"
+    )
     options: dict[str, Any] = Field(default_factory=dict, description="an object: priority, timeout_s, max_retries")
 
 

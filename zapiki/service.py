@@ -213,9 +213,12 @@ class ZapikiService:
         if not isinstance(name, str):
             raise InputError("options.template must be a template's id (a string)")
         template = templates.get(name)
-        if impl.name != "groth16":
-            raise InputError(f"templates are proved with groth16, not {impl.name}")
-        circuit = self.template_keys.circuit(template)
+        if impl.name == "groth16":
+            circuit = self.template_keys.circuit(template)
+        elif impl.name == "plonk":
+            circuit = self.template_keys.plonk_circuit(template)
+        else:
+            raise InputError(f"templates are proved with groth16 or plonk, not {impl.name}")
         if circuit_id is not None and circuit_id != circuit["id"]:
             raise InputError(f"a {template.id} proof uses the template's own circuit, not circuit {circuit_id}")
         opts["template_setup"] = circuit["info"]["setup"]
@@ -241,15 +244,19 @@ class ZapikiService:
         inputs: Any,  # noqa: ANN401
         options: dict[str, Any] | None = None,
         circuit_id: str | None = None,
+        system: str = "groth16",
     ) -> dict[str, Any]:
-        """Start a proof of a template's statement: {proof_id, job_id, status: 'pending'}. Inputs that do not fit
-        the template's schema are refused here (InputError naming the field); a false statement fails the job."""
+        """Start a proof of a template's statement with `system` (groth16, or plonk from the service's powers of
+        tau): {proof_id, job_id, status: 'pending'}. Inputs that do not fit the template's schema are refused here
+        (InputError naming the field); a false statement fails the job."""
         templates.get(template_id)  # NotFound first
+        if system not in ("groth16", "plonk"):
+            raise InputError(f"templates are proved with groth16 or plonk, not {system!r}")
         opts = dict(options or {}) if isinstance(options, dict) else options
         if isinstance(opts, dict):
             opts["template"] = template_id
             opts["async"] = True  # a template proof is always a job
-        return self.create_proof(user_id, "groth16", inputs, opts, circuit_id)
+        return self.create_proof(user_id, system, inputs, opts, circuit_id)
 
     def template_verifier(self, template_id: str) -> str:
         """A Solidity verifier of the template's proofs made with this deployment's keys (made if missing)."""
@@ -325,7 +332,7 @@ class ZapikiService:
         wasm_info = probe_wasm(wasm, self.settings.wasm)
         # a key's tier bounds the circuit, checked on the files' headers before any work is sized by them
         limits = self.settings.circuit_limits.get(tier) if tier else None
-        zkey, vkey, info = impl.circuit_keys(wasm_info, zkey=zkey, r1cs=r1cs, limits=limits)
+        zkey, vkey, info = impl.circuit_keys(wasm_info, zkey=zkey, r1cs=r1cs, limits=limits, **self._ptau(impl))
         return self.circuits.create(
             user_id,
             name,
@@ -355,12 +362,12 @@ class ZapikiService:
         name = _circuit_name(name)
         impl = _circuit_system(proof_system)
         if not wasm or not r1cs:
-            raise InputError("the circuit's .wasm and .r1cs are both required for a development setup")
+            raise InputError("the circuit's .wasm and .r1cs are both required for a setup")
         self._check_quota(user_id, tier, wasm, r1cs)
         # both readable, and of one circuit, before the setup starts (the wasm probed away from this process)
         wasm_info = probe_wasm(wasm, self.settings.wasm)
         limits = self.settings.circuit_limits.get(tier) if tier else None
-        impl.check_circuit(wasm_info, zkey=None, r1cs=r1cs, limits=limits)
+        impl.check_circuit(wasm_info, zkey=None, r1cs=r1cs, limits=limits, **self._ptau(impl))
         circuit = self.circuits.create(
             user_id,
             name,
@@ -369,12 +376,12 @@ class ZapikiService:
             status="setting_up",
             wasm_sha256=self.circuits.put_blob(wasm),
             r1cs_sha256=self.circuits.put_blob(r1cs),
-            info={"setup": "development (single party, not a ceremony)"},
+            info={"setup": self._setup_label(impl)},
         )
 
         def _setup() -> None:
             try:
-                zkey, vkey, info = impl.circuit_keys(wasm_info, zkey=None, r1cs=r1cs, limits=limits)
+                zkey, vkey, info = impl.circuit_keys(wasm_info, zkey=None, r1cs=r1cs, limits=limits, **self._ptau(impl))
                 # merged into the info as it is now (the dashboard may have recorded the input names meanwhile)
                 now = self.circuits.get(circuit["id"])["info"] or {}
                 self.circuits.update(
@@ -390,6 +397,14 @@ class ZapikiService:
 
         self._setup_pool.submit(_setup)
         return circuit
+
+    def _ptau(self, impl: Any) -> dict[str, Any]:  # noqa: ANN401
+        """The powers of tau a system with a universal setup is handed (`plonk.ptau`)."""
+        return {"ptau": self.settings.plonk_ptau} if getattr(impl, "uses_ptau", False) else {}
+
+    def _setup_label(self, impl: Any) -> str:  # noqa: ANN401
+        """How a setup run here makes a circuit's keys, as the circuit shows it while the setup runs."""
+        return impl.setup_label(**self._ptau(impl))
 
     def _check_quota(self, user_id: str, tier: str | None, *files: bytes | None) -> None:
         """InputError when storing `files` would take the user past their tier's storage quota."""
@@ -433,7 +448,7 @@ class ZapikiService:
         impl = systems.get(system)
         try:
             if template is not None:
-                keys = self.template_keys.verification_keys(templates.get(template))
+                keys = self.template_keys.verification_keys(templates.get(template), system)
                 if not keys:
                     return False, f"this service has no keys for template {template!r} yet"
                 if verification_key is not None and verification_key not in keys:

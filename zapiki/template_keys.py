@@ -60,6 +60,7 @@ class TemplateKeys:
         self._lock = threading.Lock()
         self._owner: str | None = None
         self._configured: dict[str, Any] | None = None
+        self._plonk: dict[str, Any] | None = None
 
     def owner(self) -> str:
         """The id of the user owning the templates' circuits."""
@@ -76,10 +77,38 @@ class TemplateKeys:
         return self._configured
 
     @staticmethod
-    def circuit_id(template: templates.Template, source: dict[str, Any]) -> str:
-        """The id of the template's circuit with keys from ``source``."""
+    def circuit_id(template: templates.Template, source: dict[str, Any], system: str = "groth16") -> str:
+        """The id of the template's circuit with keys of ``system`` from ``source``."""
         identity = source["ptau"]["sha256"] if source["ptau"] else "development"
-        return str(uuid.uuid5(_NAMESPACE, f"{template.id}/{template.circuit_sha256}/{identity}"))
+        suffix = "" if system == "groth16" else f"/{system}"
+        return str(uuid.uuid5(_NAMESPACE, f"{template.id}/{template.circuit_sha256}/{identity}{suffix}"))
+
+    def plonk_source(self) -> dict[str, Any]:
+        """The powers of tau the templates' PLONK keys come from: ``plonk.ptau``, else ``templates.ptau``
+        (PLONK has no development setup here: InputError when neither is set)."""
+        if self._plonk is None:
+            settings = self.service.settings
+            ptau = settings.plonk_ptau or settings.templates_ptau
+            if not ptau:
+                raise InputError(
+                    "PLONK template proofs need a powers of tau: plonk.ptau or templates.ptau in the configuration"
+                )
+            source = ptau_source(ptau)
+            from zapiki.systems.plonk.system import ptau_label
+
+            self._plonk = {**source, "setup": ptau_label(ptau)}
+        return self._plonk
+
+    def plonk_circuit(self, template: templates.Template) -> dict[str, Any]:
+        """The template's PLONK circuit, its key set up from the powers of tau first when missing."""
+        source = self.plonk_source()
+        cid = self.circuit_id(template, source, "plonk")
+        found = self._by_id(cid)
+        if found is not None:
+            return found
+        with self._lock:
+            found = self._by_id(cid)
+            return found if found is not None else self._make(template, source, "plonk")
 
     def _by_id(self, circuit_id: str) -> dict[str, Any] | None:
         try:
@@ -95,7 +124,11 @@ class TemplateKeys:
         if source["ptau"] is None:
             for circuit in self.service.circuits.ready_named(self.owner(), f"template:{template.id}"):
                 info = circuit.get("info") or {}
-                if info.get("ptau") and info.get("circuit_sha256") == template.circuit_sha256:
+                if (
+                    circuit["proof_system"] == "groth16"
+                    and info.get("ptau")
+                    and info.get("circuit_sha256") == template.circuit_sha256
+                ):
                     return circuit
         return self._by_id(self.circuit_id(template, source))
 
@@ -109,21 +142,27 @@ class TemplateKeys:
             found = self.find(template) if source is None else self._by_id(self.circuit_id(template, source))
             return found if found is not None else self._make(template, source or self.configured())
 
-    def _make(self, template: templates.Template, source: dict[str, Any]) -> dict[str, Any]:
-        svc, cid = self.service, self.circuit_id(template, source)
-        log.info("making the keys of template %s (%s)", template.id, source["setup"])
+    def _make(self, template: templates.Template, source: dict[str, Any], system: str = "groth16") -> dict[str, Any]:
+        svc, cid = self.service, self.circuit_id(template, source, system)
+        log.info("making the %s keys of template %s (%s)", system, template.id, source["setup"])
         from zapiki.systems import groth16
         from zapiki.witness.sandbox import probe
 
         wasm, r1cs = template.wasm, template.r1cs
         wasm_info = probe(wasm, svc.settings.wasm)
         zkey = None
-        if source["ptau"] is not None:
+        if system == "plonk":
+            from zapiki.systems.plonk.system import PlonkSystem
+
+            ptau = source["ptau"]["path"]
+            zkey, vkey, info = PlonkSystem().circuit_keys(wasm_info, zkey=None, r1cs=r1cs, limits=None, ptau=ptau)
+        elif source["ptau"] is not None:
             from zapiki.systems.groth16.ptau_setup import contribute, setup_from_ptau
 
             start = setup_from_ptau(r1cs, source["ptau"]["path"])  # delta = 1: a contribution is a must
             zkey = contribute(start.zkey, name="zapiki template keys").zkey_bytes
-        zkey, vkey, info = groth16.Groth16System().circuit_keys(wasm_info, zkey=zkey, r1cs=r1cs, limits=None)
+        if system != "plonk":
+            zkey, vkey, info = groth16.Groth16System().circuit_keys(wasm_info, zkey=zkey, r1cs=r1cs, limits=None)
         info = {**info, "setup": source["setup"], "template": template.id, "circuit_sha256": template.circuit_sha256}
         if source["ptau"] is not None:
             info["ptau"] = {k: v for k, v in source["ptau"].items() if k != "path"}
@@ -132,7 +171,7 @@ class TemplateKeys:
                 self.owner(),
                 f"template:{template.id}",
                 id=cid,
-                proof_system="groth16",
+                proof_system=system,
                 is_public=False,
                 status="ready",
                 wasm_sha256=svc.circuits.put_blob(wasm),
@@ -144,11 +183,11 @@ class TemplateKeys:
         except IntegrityError:  # another process made them meanwhile: theirs are as good
             return svc.circuits.get(cid)
 
-    def verification_keys(self, template: templates.Template) -> list[dict[str, Any]]:
-        """The verification keys of every key set this database holds for ``template`` (the current ones and
-        earlier ones: proofs made before a new ``.ptau`` stay valid)."""
+    def verification_keys(self, template: templates.Template, system: str = "groth16") -> list[dict[str, Any]]:
+        """The verification keys of every ``system`` key set this database holds for ``template`` (the current
+        ones and earlier ones: proofs made before a new ``.ptau`` stay valid)."""
         circuits = self.service.circuits.ready_named(self.owner(), f"template:{template.id}")
-        return [c["verification_key"] for c in circuits if c.get("verification_key")]
+        return [c["verification_key"] for c in circuits if c.get("verification_key") and c["proof_system"] == system]
 
     def make_all(self, ptau: str | Path | None = None) -> list[dict[str, Any]]:
         """Every template's circuit, keys made where missing — from ``ptau`` when given (``zapiki templates

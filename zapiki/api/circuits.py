@@ -53,7 +53,7 @@ class CircuitsHandler(BaseHandler):
         if ctype != "multipart/form-data":
             raise ApiError(415, "unsupported_media_type", "upload a circuit as multipart/form-data")
         self._parse()
-        form = {name: self.get_body_argument(name, None) for name in ("name", "is_public")}
+        form = {name: self.get_body_argument(name, None) for name in ("name", "is_public", "proof_system")}
         files = {name: self._file(name) for name in ("wasm", "zkey", "r1cs")}
         up = self.parsed_body({k: v for k, v in {**form, **files}.items() if v is not None})
         svc, tier = self.ctx.service, self.user["tier"]
@@ -62,14 +62,27 @@ class CircuitsHandler(BaseHandler):
         ):  # with the r1cs too, an unsatisfied witness is reported with its first failing constraint
             circuit = await self.run(
                 lambda: svc.register_circuit(
-                    self.user_id, up.name, wasm=up.wasm, zkey=up.zkey, r1cs=up.r1cs, is_public=up.is_public, tier=tier
+                    self.user_id,
+                    up.name,
+                    wasm=up.wasm,
+                    zkey=up.zkey,
+                    r1cs=up.r1cs,
+                    is_public=up.is_public,
+                    tier=tier,
+                    proof_system=up.proof_system,
                 )
             )
             status = 201
         else:
             circuit = await self.run(
                 lambda: svc.start_circuit_setup(
-                    self.user_id, up.name, wasm=up.wasm, r1cs=up.r1cs, is_public=up.is_public, tier=tier
+                    self.user_id,
+                    up.name,
+                    wasm=up.wasm,
+                    r1cs=up.r1cs,
+                    is_public=up.is_public,
+                    tier=tier,
+                    proof_system=up.proof_system,
                 )
             )
             status = 202

@@ -440,7 +440,11 @@ class ProofsHandler(BaseHandler):
         options = _tier_checked(self, req.options)
         svc = self.ctx.service
         if req.template is not None:
-            out = await self.run(svc.prove_template, self.user_id, req.template, req.data, options, req.circuit_id)
+            out = await self.run(
+                lambda: svc.prove_template(
+                    self.user_id, req.template, req.data, options, req.circuit_id, system=req.proof_system
+                )
+            )
         else:
             out = await self.run(svc.create_proof, self.user_id, req.proof_system, req.data, options, req.circuit_id)
         if "job_id" in out:

@@ -89,6 +89,7 @@ def _body_schema(template: templates.Template) -> Callable[[Settings], dict[str,
             "properties": {
                 "inputs": {**_shared_schemas(template.input_schema), "description": f"{template.id}'s inputs"},
                 "options": options,
+                "proof_system": openapi.model_schema(schema.TemplateProofRequest)["properties"]["proof_system"],
             },
         }
 
@@ -112,7 +113,9 @@ def template_proof_handler(template: templates.Template) -> type[BaseHandler]:
             req = self.valid(schema.TemplateProofRequest, self.json_body())
             options = _tier_checked(self, req.options)
             svc = self.ctx.service
-            out: dict[str, Any] = await self.run(svc.prove_template, self.user_id, template.id, req.inputs, options)
+            out: dict[str, Any] = await self.run(
+                lambda: svc.prove_template(self.user_id, template.id, req.inputs, options, system=req.proof_system)
+            )
             self.set_header("Location", f"/api/v1/proofs/{out['proof_id']}")
             self.send({**out, "message": ASYNC_MESSAGE}, 202)
 

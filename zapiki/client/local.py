@@ -62,11 +62,23 @@ class LocalBackend:
     def template(self, template_id: str) -> dict[str, Any]:
         return self.service.template(template_id)
 
-    def prove_template(self, template_id: str, inputs: Any, options: dict[str, Any]) -> dict[str, Any]:  # noqa: ANN401
-        return self.service.prove_template(self.user_id, template_id, inputs, options)
+    def prove_template(
+        self,
+        template_id: str,
+        inputs: Any,
+        options: dict[str, Any],
+        system: str = "groth16",  # noqa: ANN401
+    ) -> dict[str, Any]:
+        return self.service.prove_template(self.user_id, template_id, inputs, options, system=system)
 
-    def check_template(self, template_id: str, proof: Any, public_inputs: Any) -> tuple[bool, str | None]:  # noqa: ANN401
-        return self.service.check("groth16", proof, public_inputs, None, template_id)
+    def check_template(
+        self,
+        template_id: str,
+        proof: Any,
+        public_inputs: Any,
+        system: str = "groth16",  # noqa: ANN401
+    ) -> tuple[bool, str | None]:
+        return self.service.check(system, proof, public_inputs, None, template_id)
 
     def template_verifier(self, template_id: str) -> str:
         return self.service.template_verifier(template_id)
@@ -98,9 +110,11 @@ class LocalBackend:
 
     # -- circuits ----------------------------------------------------------------------------------------------
     def register_circuit(
-        self, name: str, wasm: bytes, zkey: bytes | None, r1cs: bytes | None, public: bool
+        self, name: str, wasm: bytes, zkey: bytes | None, r1cs: bytes | None, public: bool, system: str = "groth16"
     ) -> dict[str, Any]:
-        return self.service.register_circuit(self.user_id, name, wasm=wasm, zkey=zkey, r1cs=r1cs, is_public=public)
+        return self.service.register_circuit(
+            self.user_id, name, wasm=wasm, zkey=zkey, r1cs=r1cs, is_public=public, proof_system=system
+        )
 
     def circuits(self) -> list[dict[str, Any]]:
         return self.service.circuits.list(self.user_id, limit=1000)

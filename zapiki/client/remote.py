@@ -165,15 +165,28 @@ class RemoteBackend:
     def template(self, template_id: str) -> dict[str, Any]:
         return self._call("GET", f"{API}/templates/{_segment(template_id)}")
 
-    def prove_template(self, template_id: str, inputs: Any, options: dict[str, Any]) -> dict[str, Any]:  # noqa: ANN401
-        body = {"inputs": inputs, "options": {k: v for k, v in options.items() if k != "async"}}
+    def prove_template(
+        self,
+        template_id: str,
+        inputs: Any,
+        options: dict[str, Any],
+        system: str = "groth16",  # noqa: ANN401
+    ) -> dict[str, Any]:
+        options = {k: v for k, v in options.items() if k != "async"}
+        body = {"inputs": inputs, "options": options, "proof_system": system}
         path = f"{API}/templates/{_segment(template_id)}/generate"
         out = self._call("POST", path, content=_json(body), headers=_JSON)
         out.pop("message", None)
         return out
 
-    def check_template(self, template_id: str, proof: Any, public_inputs: Any) -> tuple[bool, str | None]:  # noqa: ANN401
-        body = {"template": template_id, "proof": proof, "public_inputs": public_inputs}
+    def check_template(
+        self,
+        template_id: str,
+        proof: Any,
+        public_inputs: Any,
+        system: str = "groth16",  # noqa: ANN401
+    ) -> tuple[bool, str | None]:
+        body = {"template": template_id, "proof": proof, "public_inputs": public_inputs, "proof_system": system}
         out = self._call("POST", f"{API}/verify", content=_json(body), headers=_JSON)
         return bool(out["valid"]), out.get("reason")
 
@@ -218,14 +231,14 @@ class RemoteBackend:
 
     # -- circuits ----------------------------------------------------------------------------------------------
     def register_circuit(
-        self, name: str, wasm: bytes, zkey: bytes | None, r1cs: bytes | None, public: bool
+        self, name: str, wasm: bytes, zkey: bytes | None, r1cs: bytes | None, public: bool, system: str = "groth16"
     ) -> dict[str, Any]:
         files = {"wasm": ("circuit.wasm", wasm)}
         if zkey is not None:
             files["zkey"] = ("circuit.zkey", zkey)
         if r1cs is not None:
             files["r1cs"] = ("circuit.r1cs", r1cs)
-        data = {"name": name, "is_public": "true" if public else "false"}
+        data = {"name": name, "is_public": "true" if public else "false", "proof_system": system}
         circuit = self._call("POST", f"{API}/circuits", data=data, files=files)
         return self._wait_setup(circuit)
 

@@ -38,12 +38,20 @@ class Template:
         self.public_signals: list[dict[str, str]] = info["public_signals"]
         self.keys: dict[str, Any] = info["keys"]
 
-    def submit(self, inputs: dict[str, Any], *, priority: str = "normal", **options: Any) -> Job:  # noqa: ANN401
-        """Start a proof of the statement for ``inputs``; returns the job's handle at once. Inputs that do not fit
-        the schema raise InputError naming the field; a false statement fails the job (``result()`` raises
-        JobFailed saying which condition does not hold)."""
+    def submit(
+        self,
+        inputs: dict[str, Any],
+        *,
+        priority: str = "normal",
+        system: str = "groth16",
+        **options: Any,  # noqa: ANN401
+    ) -> Job:
+        """Start a proof of the statement for ``inputs`` with ``system`` (groth16, or plonk from the service's powers
+        of tau); returns the job's handle at once. Inputs that do not fit the schema raise InputError naming the
+        field; a false statement fails the job (``result()`` raises JobFailed saying which condition does not
+        hold)."""
         options = {**options, "priority": args.priority(priority)}
-        out = self._client.backend.prove_template(self.id, inputs, options)
+        out = self._client.backend.prove_template(self.id, inputs, options, args.text("system", system))
         return Job(self._client, out["job_id"], out["proof_id"])
 
     def prove(self, inputs: dict[str, Any], *, timeout: float | None = None, **options: Any) -> dict[str, Any]:  # noqa: ANN401
@@ -53,8 +61,11 @@ class Template:
     def verify(self, proof: dict[str, Any]) -> bool:
         """Whether ``proof`` (what ``prove`` returned, or a proof answer) is a valid proof of this template made
         with the service's keys for it (a proof made with any other key is not)."""
-        body = proof.get("proof", proof.get("proof_data")) if isinstance(proof, dict) else None
-        valid, _ = self._client.backend.check_template(self.id, body, proof.get("public_inputs"))
+        if not isinstance(proof, dict):
+            return False
+        body = proof.get("proof", proof.get("proof_data"))
+        system = str(proof.get("proof_system") or "groth16")
+        valid, _ = self._client.backend.check_template(self.id, body, proof.get("public_inputs"), system)
         return valid
 
     def solidity_verifier(self) -> str:

@@ -157,10 +157,12 @@ class Actions:
         *,
         is_public: bool = False,
         example: dict[str, Any] | None = None,
+        proof_system: str = "groth16",
     ) -> dict[str, Any]:
-        """Register a circuit as POST /api/v1/circuits does (.wasm + .zkey, optionally .r1cs; or .wasm + .r1cs
-        for a development setup in the background). `example` (an input.json) records the input signals' names
-        and shapes with the circuit, so the submit form can show them."""
+        """Register a circuit of `proof_system` (groth16, plonk) as POST /api/v1/circuits does (.wasm + .zkey,
+        optionally .r1cs; or .wasm + .r1cs for a setup in the background: groth16's development setup, plonk's
+        from the service's powers of tau). `example` (an input.json) records the input signals' names and shapes
+        with the circuit, so the submit form can show them."""
         self._admit()
         if not wasm:
             raise InputError("the circuit's wasm file is required (field 'wasm')")
@@ -171,11 +173,18 @@ class Actions:
         tier = self.who["tier"]
         if zkey is not None:
             circuit = self.service.register_circuit(
-                self.user_id, name, wasm=wasm, zkey=zkey, r1cs=r1cs, is_public=is_public, tier=tier
+                self.user_id,
+                name,
+                wasm=wasm,
+                zkey=zkey,
+                r1cs=r1cs,
+                is_public=is_public,
+                tier=tier,
+                proof_system=proof_system,
             )
         else:
             circuit = self.service.start_circuit_setup(
-                self.user_id, name, wasm=wasm, r1cs=r1cs, is_public=is_public, tier=tier
+                self.user_id, name, wasm=wasm, r1cs=r1cs, is_public=is_public, tier=tier, proof_system=proof_system
             )
         if example:
             from zapiki.dashboard.source import input_shapes

@@ -83,7 +83,13 @@ class ProofSystem(Protocol):
 @runtime_checkable
 class CircuitSystem(Protocol):
     """A proof system that proves circuits registered with the service (`capabilities.setup_required`): how a
-    circuit's files are checked and its keys made. The service stores what these return; it knows no system."""
+    circuit's files are checked and its keys made. The service stores what these return; it knows no system.
+    A system with a universal setup sets `uses_ptau = True`: the service then passes its powers of tau
+    (`ptau=...`, from `plonk.ptau`) to these methods."""
+
+    def setup_label(self) -> str:
+        """How a setup run here makes a circuit's keys (shown while it runs)."""
+        ...
 
     def check_circuit(
         self,

@@ -26,6 +26,10 @@ DEVELOPMENT = "development (single party, not a ceremony)"
 class CircuitRegistration:
     """The `CircuitSystem` half of `Groth16System`."""
 
+    def setup_label(self) -> str:
+        """How a setup run here makes a circuit's keys."""
+        return DEVELOPMENT
+
     def check_circuit(
         self, wasm_info: dict[str, Any], *, zkey: bytes | None, r1cs: bytes | None, limits: CircuitLimits | None
     ) -> dict[str, Any]:
