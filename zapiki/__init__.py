@@ -16,11 +16,14 @@ from typing import TYPE_CHECKING, Any
 from zapiki.errors import InputError, JobFailed, NotFound, ZapikiError
 
 if TYPE_CHECKING:
-    from zapiki.client import Job, JobBatch, Zapiki, connect
+    from zapiki.client import Credential, IssuerKey, Job, JobBatch, Zapiki, connect
 
-__all__ = ["Job", "JobBatch", "Zapiki", "connect", "InputError", "JobFailed", "NotFound", "ZapikiError"]
+__all__ = [
+    "Job", "JobBatch", "Zapiki", "connect", "IssuerKey", "Credential", "InputError", "JobFailed", "NotFound",
+    "ZapikiError",
+]  # fmt: skip
 __version__ = "0.1.0"
-_LAZY = {"Job", "JobBatch", "Zapiki", "connect"}
+_LAZY = {"Job", "JobBatch", "Zapiki", "connect", "IssuerKey", "Credential"}
 
 
 def __getattr__(name: str) -> Any:  # noqa: ANN401
