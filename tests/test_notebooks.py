@@ -90,7 +90,7 @@ def test_templates_notebook_proves_claims_checks_them_and_verifies_on_an_evm(tmp
     assert summary["untrusted_issuer_rejected"]  # a valid proof from another issuer's credential is refused
     assert "false statement: the holder is younger than 18 on" in summary["minor_error"]
     assert summary["membership"] and all(summary["membership"].values())  # one nullifier per member and poll
-    assert summary["range_ok"] and summary["development_keys"] is True
+    assert summary["range_ok"] and summary["preimage_ok"] and summary["development_keys"] is True
     folder = Path(summary["exported"])  # the age proof, as the notebook saved it for snarkjs
     done = snarkjs("groth16", "verify", folder / "verification_key.json", folder / "public.json", folder / "proof.json")
     assert done.returncode == 0 and "OK" in done.stdout, done.stdout + done.stderr

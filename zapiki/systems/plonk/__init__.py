@@ -23,6 +23,9 @@ _LAZY = {
     "required_plonk_power": "setup",
     "verify": "verifier",
     "prove_reference": "reference",
+    "prove": "prover",
+    "load_plonk_key": "keys",
+    "clear_plonk_cache": "keys",
 }
 
 __all__ = sorted(_LAZY)

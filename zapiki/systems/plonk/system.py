@@ -73,7 +73,7 @@ class PlonkSystem:
             raise InputError("plonk: the circuit's zkey file is missing (resource 'zkey' not given)")
         key = load_plonk_key(zkey_path)
         ctx.check_deadline()
-        proof, public = prove(key, witness)
+        proof, public = prove(key, witness, checkpoint=ctx.check_deadline)
         stamp = str(zkey_path)
         with _LOCK:
             vkey = _VKEYS.get(stamp)
