@@ -52,6 +52,7 @@ USER 10001:10001
 # The wasmtime code cache is per circuit: the build only makes its private folder and configuration.
 RUN --mount=type=bind,source=tests/fixtures/groth16/multiplier,target=/tmp/warm \
     python3 -c "from zapiki.systems.groth16.warmup import warmup; warmup()" \
+    && python3 -c "from zapiki.systems.plonk.warmup import warmup; warmup()" \
     && mkdir /tmp/out \
     && zapiki groth16 prove --r1cs /tmp/warm/circuit.r1cs /tmp/warm/circuit.zkey /tmp/warm/witness.wtns \
         /tmp/out/proof.json /tmp/out/public.json \

@@ -72,6 +72,7 @@ DOCUMENTED = [
     "zapiki.systems.groth16.registration",
     "zapiki.systems.groth16.system",
     "zapiki.systems.groth16.warmup",
+    "zapiki.systems.plonk.warmup",
     "zapiki.templates",
     "zapiki.templates.catalogue",
     "zapiki.templates.merkle",

@@ -128,8 +128,10 @@ def first_start_key(service: ZapikiService) -> str | None:
 def _warm_kernels() -> None:
     try:
         from zapiki.systems.groth16.warmup import warmup
+        from zapiki.systems.plonk.warmup import warmup as plonk_warmup
 
         warmup()
+        plonk_warmup()
     except Exception as exc:  # never fatal: the first request compiles instead
         log.warning("kernel warm-up failed: %s", exc)
 

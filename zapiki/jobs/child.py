@@ -66,10 +66,12 @@ def _configure_caches() -> None:
 def _warmup() -> None:
     """Load every kernel a proof uses (from numba's cache; compiled on a fresh machine), the Groth16 stages' too."""
     try:
-        from zapiki.systems.groth16.warmup import warmup
+        from zapiki.systems.groth16.warmup import warmup as groth16_warmup
+        from zapiki.systems.plonk.warmup import warmup as plonk_warmup
     except ImportError:
         return
-    warmup()
+    groth16_warmup()
+    plonk_warmup()
 
 
 if __name__ == "__main__":
