@@ -179,7 +179,12 @@ def verify(vkey_file: Path, public_file: Path, proof_file: Path) -> None:
     public = _read_json(public_file, "public signals")
     proof = _read_json(proof_file, "proof")
     parsed = parse_verify_inputs(vk, public, proof)
-    if parsed is not None and verify_parsed(*parsed):
+    verdict(parsed is not None and verify_parsed(*parsed))
+
+
+def verdict(valid: bool) -> None:
+    """What `verify` prints, and its exit status: 0 valid, 1 invalid (as snarkjs)."""
+    if valid:
         click.echo("OK: the proof is valid")
         return
     click.echo("INVALID: the proof does not verify for these public signals and verification key")

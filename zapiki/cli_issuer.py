@@ -13,48 +13,20 @@ group in :mod:`zapiki.cli`.
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import stat
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
-from zapiki.errors import InputError, ZapikiError
+# one error policy for every command group (cli_groth16's): `error: ...` on stderr and exit status 2
+from zapiki.cli_groth16 import _errors, _path_in, _path_out
+from zapiki.errors import InputError
 
 __all__ = ["issuer"]
-
-_path_in = click.Path(dir_okay=False, path_type=Path)
-_path_out = click.Path(dir_okay=False, writable=True, path_type=Path)
-
-
-def _fail(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(2)
-
-
-def _errors(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn every failure into ``error: ...`` on stderr and exit status 2."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:  # noqa: ANN401
-        try:
-            return fn(*args, **kwargs)
-        except ZapikiError as exc:
-            _fail(str(exc))
-        except OSError as exc:
-            name = f" {exc.filename}" if exc.filename else ""
-            _fail(f"cannot access{name}: {exc.strerror or exc}")
-        except (click.exceptions.Exit, click.ClickException, SystemExit):
-            raise
-        except Exception as exc:  # never a traceback for the user
-            _fail(f"internal error ({type(exc).__name__}): {exc}")
-
-    return wrapper
 
 
 def _read_json(path: Path, what: str) -> Any:  # noqa: ANN401

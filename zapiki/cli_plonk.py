@@ -9,12 +9,11 @@ error, one line ``error: ...`` on stderr.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
-from zapiki.cli_groth16 import _errors, _input_json, _path_in, _path_out, _read, _read_json, _write
+from zapiki.cli_groth16 import _errors, _input_json, _path_in, _path_out, _read, _read_json, _write, verdict
 
 __all__ = ["plonk"]
 
@@ -93,8 +92,4 @@ def verify(vkey_file: Path, public_file: Path, proof_file: Path) -> None:
     vk = _read_json(vkey_file, "verification key")
     public = _read_json(public_file, "public signals")
     proof = _read_json(proof_file, "proof")
-    if plonk_verify(vk, public, proof):
-        click.echo("OK: the proof is valid")
-        return
-    click.echo("INVALID: the proof does not verify for these public signals and verification key")
-    sys.exit(1)
+    verdict(plonk_verify(vk, public, proof))

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 # imports this module wherever a system is looked up, and a Dask worker (which proves in its child processes)
 # or the API only asking for `capabilities` must not load wasmtime and numba for nothing.
 
-__all__ = ["Groth16System", "configure_caches", "witness_calculator"]
+__all__ = ["Groth16System", "circuit_witness", "configure_caches", "witness_calculator"]
 
 #: Witness calculators (compiled wasm modules) kept per process; `configure_caches` changes it.
 CALCULATORS = 8
@@ -160,15 +160,7 @@ class Groth16System(CircuitRegistration):
         from .prover import prove
         from .setup import vkey_of
 
-        if ctx.options.get("template") is not None:  # a false statement fails here, naming its condition
-            data = _template(ctx.options).circuit_inputs(data)
-        calc = witness_calculator(ctx.resources.get("wasm"))
-        ctx.check_deadline()
-        witness = calc.calculate(data)
-        ctx.check_deadline()
-        zkey_path = ctx.resources.get("zkey")
-        if not isinstance(zkey_path, str | Path):
-            raise InputError("groth16: the circuit's zkey file is missing (resource 'zkey' not given)")
+        witness, zkey_path = circuit_witness(self.name, data, ctx)
         pk = load_proving_key(zkey_path)
         ctx.check_deadline()
         r1cs_path = ctx.resources.get("r1cs")
@@ -187,6 +179,22 @@ class Groth16System(CircuitRegistration):
         from .verifier import verify
 
         return verify(verification_key, public_inputs, proof)
+
+
+def circuit_witness(system: str, data: Any, ctx: ProveContext) -> tuple[Any, str | Path]:  # noqa: ANN401
+    """(witness, the zkey's path) of a circuit job: a template's inputs checked (a false statement fails here,
+    naming its condition) and turned into the circuit's signals, the witness computed with the circuit's wasm
+    (``ctx.resources["wasm"]``), the deadline checked between stages. Shared by the circuit systems."""
+    if ctx.options.get("template") is not None:
+        data = _template(ctx.options).circuit_inputs(data)
+    calc = witness_calculator(ctx.resources.get("wasm"))
+    ctx.check_deadline()
+    witness = calc.calculate(data)
+    ctx.check_deadline()
+    zkey_path = ctx.resources.get("zkey")
+    if not isinstance(zkey_path, str | Path):
+        raise InputError(f"{system}: the circuit's zkey file is missing (resource 'zkey' not given)")
+    return witness, zkey_path
 
 
 def _template(options: dict[str, Any]) -> Any:  # noqa: ANN401

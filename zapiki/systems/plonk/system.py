@@ -56,21 +56,11 @@ class PlonkSystem:
     def generate(self, data: Any, ctx: ProveContext) -> ProofOutput:  # noqa: ANN401
         """Witness from ``ctx.resources["wasm"]``, proof with ``ctx.resources["zkey"]``."""
         from zapiki.formats.plonk_zkey import plonk_zkey_to_vkey
-        from zapiki.systems.groth16.system import witness_calculator
+        from zapiki.systems.groth16.system import circuit_witness
 
         from .prover import load_plonk_key, prove
 
-        if ctx.options.get("template") is not None:  # a false statement fails here, naming its condition
-            from zapiki.systems.groth16.system import _template
-
-            data = _template(ctx.options).circuit_inputs(data)
-        calc = witness_calculator(ctx.resources.get("wasm"))
-        ctx.check_deadline()
-        witness = calc.calculate(data)
-        ctx.check_deadline()
-        zkey_path = ctx.resources.get("zkey")
-        if not isinstance(zkey_path, str | Path):
-            raise InputError("plonk: the circuit's zkey file is missing (resource 'zkey' not given)")
+        witness, zkey_path = circuit_witness(self.name, data, ctx)
         key = load_plonk_key(zkey_path)
         ctx.check_deadline()
         proof, public = prove(key, witness, checkpoint=ctx.check_deadline)
