@@ -151,3 +151,39 @@ def test_without_a_powers_of_tau_plonk_template_proofs_are_refused(api_no_cluste
         "/api/v1/templates/hash_preimage/generate", json={"inputs": {"preimage": 1}, "proof_system": "plonk"}
     )
     assert got.status_code == 422 and "plonk.ptau or templates.ptau" in got.json()["error"]["message"]
+
+
+def test_a_plonk_key_whose_header_lies_is_refused_before_any_work(api_no_cluster, snarkjs_key):
+    import struct
+
+    from zapiki.formats.binfile import parse_binfile, write_binfile
+
+    bf = parse_binfile(snarkjs_key, b"zkey", "zkey", max_version=1)
+    sections = []
+    for stype, (sec, *_) in bf.sections.items():
+        body = bytearray(bf.data[sec.offset : sec.offset + sec.size])
+        if stype == 2:  # the header: domainSize, after n8q, q, n8r, r, nVars, nPublic
+            body[80:84] = struct.pack("<I", 1 << 30)
+        sections.append((stype, bytes(body)))
+    lying = write_binfile(b"zkey", 1, sections)
+    up = _upload(api_no_cluster.alice, "lying", wasm=(FIXTURE / "circuit.wasm").read_bytes(), zkey=lying)
+    # refused on the header, naming the section its sizes disagree with (no 2^30-row allocation)
+    assert up.status_code == 422 and "section" in up.json()["error"]["message"], up.text
+
+
+@pytest.mark.timeout(900)
+def test_a_powers_of_tau_whose_header_lies_fails_the_setup_by_name(db_url, make_service, serve, tmp_path):
+    from .conftest import _api
+
+    lying = tmp_path / "lying.ptau"
+    from zapiki.systems.groth16 import dev_ptau
+
+    good = bytearray(dev_ptau(4))
+    lying.write_bytes(bytes(good[: len(good) // 2]))  # truncated: sections run past the end of the file
+    service = make_service(db_url, plonk_ptau=str(lying))
+    api = _api(service, serve(service))
+    wasm, r1cs = (FIXTURE / "circuit.wasm").read_bytes(), (FIXTURE / "circuit.r1cs").read_bytes()
+    up = _upload(api.alice, "from-a-bad-ptau", wasm=wasm, r1cs=r1cs)
+    assert up.status_code == 202, up.text
+    circuit = _wait(api.alice, f"/api/v1/circuits/{up.json()['id']}", lambda c: c["status"] != "setting_up")
+    assert circuit["status"] == "failed" and "ptau" in circuit["error_message"], circuit
