@@ -1,8 +1,9 @@
 """zapiki's PLONK prover (:mod:`zapiki.systems.plonk.prover`) proves as ``snarkjs plonk prove`` (0.7.6) does.
 
-A module fixture compiles three small circuits with circom2 (a multiplier; a circuit of a few gates with four
-public signals; a circuit of linear combinations, which ``plonk setup`` turns into additions, on a domain of
-2^5), makes a tiny powers of tau (2^6), and has snarkjs set up and compute the witnesses. Our proofs verify in
+Three small circuits of ``circuits.py``, compiled with circom2 once a session (the ``plonk_circuits`` fixture; the
+verifier's tests use two of them): a multiplier; a circuit of a few gates with four public signals; a circuit of
+linear combinations, which ``plonk setup`` turns into additions, on a domain of 2^5. snarkjs makes a tiny powers
+of tau (2^6), sets them up and computes the witnesses. Our proofs verify in
 ``snarkjs plonk verify`` and in zapiki's verifier; two proofs of one witness differ (random blinding); with the
 blinding scalars injected (``blinding=`` here, ``Fr.random`` patched in snarkjs's node process) the proof is
 snarkjs's, byte for byte; and the reference prover's (:mod:`zapiki.systems.plonk.reference`) when that module
@@ -12,137 +13,30 @@ exists. Bad witnesses raise :class:`~zapiki.errors.WitnessError`.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import time
-from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from zapiki.errors import WitnessError
 from zapiki.formats.moduli import BN254_R
-from zapiki.formats.wtns import read_wtns
 from zapiki.systems.plonk.keys import clear_plonk_cache, load_plonk_key
 from zapiki.systems.plonk.prover import N_BLINDING, prove
 from zapiki.systems.plonk.verifier import verify
 
-REPO = Path(__file__).resolve().parents[2]
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-POWER = 6  # the powers of tau: enough for the 2^5 domain of "sums"
+from .circuits import SNARKJS_PTAU, Built, Workshop, missing, ok, snarkjs_package, snarkjs_plonk_verify
 
-SOURCES = {
-    "multiplier": (
-        """pragma circom 2.0.0;
-template Multiplier() {
-    signal input a;
-    signal input b;
-    signal output c;
-    c <== a * b;
-}
-component main = Multiplier();
-""",
-        {"a": "3", "b": "11"},
-    ),
-    "poly": (
-        """pragma circom 2.0.0;
-template Poly() {
-    signal input x;
-    signal input y;
-    signal input z;
-    signal output p;
-    signal output q;
-    signal t;
-    t <== x * y;
-    p <== t * z + x;
-    q <== p * y;
-}
-component main {public [x, y]} = Poly();
-""",
-        {"x": "3", "y": "5", "z": "7"},
-    ),
-    "sums": (
-        """pragma circom 2.0.0;
-template Sums(n) {
-    signal input in[n];
-    signal input k;
-    signal output out;
-    signal acc[n + 1];
-    acc[0] <== k;
-    for (var i = 0; i < n; i++) {
-        acc[i + 1] <== (acc[i] + 3 * in[i] + 7) * (in[i] - 2 * k + acc[i]);
-    }
-    out <== acc[n] + 5 * k + in[0];
-}
-component main {public [k]} = Sums(6);
-""",
-        {"in": ["1", "2", "3", "4", "5", "6"], "k": "9"},
-    ),
-}
-
+NAMES = ("multiplier", "poly", "sums")  # of circuits.CIRCUITS, set up from circuits.SNARKJS_PTAU (2^6)
 TIMINGS: dict[str, float] = {}
 
 
-@dataclass
-class Built:
-    """One circuit set up by snarkjs (files in ``dir``), with its witness and verification key."""
-
-    name: str
-    dir: Path
-    vk: dict
-    witness: np.ndarray
-
-
-def _tool(name: str) -> str:
-    local = REPO / ".ci" / "node" / "node_modules" / ".bin" / name
-    exe = str(local) if local.exists() and shutil.which("node") else shutil.which(name)
-    if exe is None:
-        message = f"{name} not found: run `npm install --prefix .ci/node` (see Makefile)"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
-    return exe
-
-
-def _ok(done: subprocess.CompletedProcess) -> subprocess.CompletedProcess:
-    assert done.returncode == 0, done.stdout + done.stderr
-    return done
-
-
 @pytest.fixture(scope="module")
-def built(snarkjs: Callable[..., subprocess.CompletedProcess], tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """{name: Built} for every circuit of SOURCES, with one shared powers of tau of 2^POWER."""
-    circom = _tool("circom2")
-    root = tmp_path_factory.mktemp("plonk-prove")
-    start = time.perf_counter()
-    _ok(snarkjs("powersoftau", "new", "bn128", POWER, "pot_0.ptau", cwd=root))
-    _ok(snarkjs("powersoftau", "contribute", "pot_0.ptau", "pot_1.ptau", "-e=zapiki test entropy", cwd=root))
-    _ok(snarkjs("powersoftau", "prepare", "phase2", "pot_1.ptau", "pot.ptau", cwd=root))
-    out = {}
-    for name, (source, inputs) in SOURCES.items():
-        folder = root / name
-        folder.mkdir()
-        (folder / "circuit.circom").write_text(source)
-        (folder / "input.json").write_text(json.dumps(inputs))
-        args = [circom, "circuit.circom", "--r1cs", "--wasm", "-o", "."]
-        _ok(subprocess.run(args, capture_output=True, text=True, timeout=120, cwd=folder))
-        _ok(snarkjs("plonk", "setup", "circuit.r1cs", root / "pot.ptau", "circuit.zkey", cwd=folder))
-        _ok(snarkjs("zkey", "export", "verificationkey", "circuit.zkey", "vk.json", cwd=folder))
-        _ok(snarkjs("wtns", "calculate", "circuit_js/circuit.wasm", "input.json", "w.wtns", cwd=folder))
-        vk = json.loads((folder / "vk.json").read_text())
-        out[name] = Built(name, folder, vk, read_wtns(folder / "w.wtns").values)
-    TIMINGS["ptau, circom2, plonk setup, wtns (3 circuits)"] = time.perf_counter() - start
+def built(plonk_circuits: Workshop) -> dict[str, Built]:
+    """{name: Built} for every circuit of NAMES (built once a session, shared with the verifier's tests)."""
+    out = plonk_circuits.build(*NAMES, ptau=SNARKJS_PTAU)
+    TIMINGS.update(plonk_circuits.timings(out))
     return out
-
-
-def _snarkjs_accepts(snarkjs: Callable[..., subprocess.CompletedProcess], b: Built, public, proof, tag: str) -> bool:
-    (b.dir / f"public_{tag}.json").write_text(json.dumps(public))
-    (b.dir / f"proof_{tag}.json").write_text(json.dumps(proof))
-    done = snarkjs("plonk", "verify", "vk.json", f"public_{tag}.json", f"proof_{tag}.json", cwd=b.dir)
-    return done.returncode == 0 and "OK" in done.stdout + done.stderr
 
 
 _DETERMINISTIC_JS = """
@@ -161,16 +55,6 @@ const blinding = JSON.parse(process.argv[5]);
 """
 
 
-def _snarkjs_package() -> Path | None:
-    exe = os.environ.get("ZAPIKI_SNARKJS") or str(REPO / ".ci" / "node" / "node_modules" / ".bin" / "snarkjs")
-    found = shutil.which(exe) or exe
-    for folder in Path(found).resolve().parents:
-        package = folder / "package.json"
-        if package.exists():
-            return folder if json.loads(package.read_text()).get("name") == "snarkjs" else None
-    return None
-
-
 def _blinding(seed: int) -> list[int]:
     rng = np.random.default_rng(seed)
     return [int.from_bytes(rng.bytes(32), "little") % BN254_R for _ in range(N_BLINDING)]
@@ -179,7 +63,7 @@ def _blinding(seed: int) -> list[int]:
 # --- the tests ---------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", SOURCES)
+@pytest.mark.parametrize("name", NAMES)
 def test_our_proofs_verify_in_snarkjs_and_in_zapiki(snarkjs, built, name):
     b = built[name]
     timings: dict[str, float] = {}
@@ -194,12 +78,12 @@ def test_our_proofs_verify_in_snarkjs_and_in_zapiki(snarkjs, built, name):
         str(int.from_bytes(b.witness[i].astype("<u8").tobytes(), "little")) for i in range(1, 1 + n_public)
     ]
     assert verify(b.vk, public, proof) is True
-    assert _snarkjs_accepts(snarkjs, b, public, proof, "ours")
+    assert snarkjs_plonk_verify(snarkjs, b.dir, public, proof, "ours")
     # and a wrong public signal is refused by both
     if public:
         bad = [str((int(public[0]) + 1) % BN254_R), *public[1:]]
         assert verify(b.vk, bad, proof) is False
-        assert not _snarkjs_accepts(snarkjs, b, bad, proof, "bad")
+        assert not snarkjs_plonk_verify(snarkjs, b.dir, bad, proof, "bad")
 
 
 def test_randomised_proofs_differ(built):
@@ -222,20 +106,17 @@ def test_same_blinding_same_proof_whatever_the_inputs_form(built):
     assert verify(b.vk, *first[::-1])
 
 
-@pytest.mark.parametrize("name", SOURCES)
+@pytest.mark.parametrize("name", NAMES)
 def test_with_the_same_blinding_the_proof_is_snarkjs_s_byte_for_byte(built, name):
     """snarkjs's ``Fr.random`` patched to hand out our b1..b11: its proof.json equals ours, field by field."""
-    package, node = _snarkjs_package(), shutil.which("node")
+    package, node = snarkjs_package(), shutil.which("node")
     if package is None or node is None:
-        message = "the snarkjs package or node was not found (needed to run snarkjs's prover with fixed blinding)"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
+        missing("the snarkjs package or node was not found (needed to run snarkjs's prover with fixed blinding)")
     b = built[name]
     bl = _blinding(7)
     (b.dir / "deterministic.cjs").write_text(_DETERMINISTIC_JS)
     args = [node, "deterministic.cjs", str(package), "circuit.zkey", "w.wtns", json.dumps([str(x) for x in bl])]
-    done = _ok(subprocess.run(args, capture_output=True, text=True, timeout=300, cwd=b.dir))
+    done = ok(subprocess.run(args, capture_output=True, text=True, timeout=300, cwd=b.dir))
     theirs = json.loads(done.stdout.strip().splitlines()[-1])
     assert theirs["used"] == N_BLINDING
     ours, public = prove(load_plonk_key(b.dir / "circuit.zkey"), b.witness, blinding=bl)
@@ -298,3 +179,27 @@ def test_zapiki_s_witness_calculator_feeds_the_prover_and_timings_are_reported(b
     assert verify(b.vk, public, proof)
     for what, seconds in TIMINGS.items():
         print(f"{what}: {seconds:.3f} s")
+
+
+@pytest.mark.parametrize("name", ["wide", "noconst_inputs"])
+def test_proofs_cross_with_snarkjs_on_a_circuit_of_additions_and_one_without_constants(
+    name: str, plonk_circuits: Workshop, snarkjs
+) -> None:
+    """Zapiki's proof passes `snarkjs plonk verify`, snarkjs's proof passes Zapiki's verifier: on a circuit whose
+    wide combinations become additions, and on one with no constant (Qc's commitment is the point at infinity)."""
+    from .circuits import DEV_PTAU
+
+    b = plonk_circuits.build(name, ptau=DEV_PTAU)[name]
+    from zapiki.formats.plonk_zkey import read_plonk_zkey
+
+    key = read_plonk_zkey(b.zkey_bytes)
+    if name == "noconst_inputs":
+        assert not np.any(key.commitment("Qc")), "Qc should be at infinity"
+    else:
+        assert key.n_additions > 0
+    proof, public = prove(key, b.witness)
+    assert snarkjs_plonk_verify(snarkjs, b.dir, public, proof, "cross")
+    ok(snarkjs("plonk", "prove", "circuit.zkey", "w.wtns", "s_proof.json", "s_public.json", cwd=b.dir))
+    theirs = json.loads((b.dir / "s_proof.json").read_text())
+    assert verify(b.vk, json.loads((b.dir / "s_public.json").read_text()), theirs)
+    assert public == json.loads((b.dir / "s_public.json").read_text())

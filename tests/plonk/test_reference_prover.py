@@ -1,13 +1,14 @@
 """The readable reference PLONK prover (:mod:`zapiki.systems.plonk.reference`) makes proofs that ``snarkjs plonk
 verify`` (0.7.6) and zapiki's verifier accept.
 
-A module fixture compiles four small circuits with circom2 (``--O0``, so linear constraints stay and become PLONK
-additions): ``mul`` (a multiplier, one public output), ``wide`` (wide linear combinations on both sides of a
-product and in a sum: additions and constants; three public signals), ``pubs`` (five public signals, chained
-products) and ``nopub`` (no public signal at all). ``snarkjs plonk setup`` makes the keys from a development
-powers of tau (``dev_ptau(5)``), ``snarkjs wtns calculate`` the witnesses, and ``snarkjs plonk prove`` one proof
-per circuit (its public signals are what ours must be; ``nopub`` excepted: snarkjs 0.7.6 cannot prove a circuit
-without public signals).
+Four small circuits of ``circuits.py``, compiled with circom2 (``--O0``, so linear constraints stay and become
+PLONK additions) once a session (the ``plonk_circuits`` fixture; the setup's tests use ``wide`` too): ``mul`` (a
+multiplier, one public output), ``wide`` (wide linear combinations on both sides of a product and in a sum:
+additions and constants; three public signals), ``pubs`` (five public signals, chained products) and ``nopub``
+(no public signal at all). ``snarkjs plonk setup`` makes the keys from a development powers of tau
+(``dev_ptau(4)``), ``snarkjs wtns calculate`` the witnesses; a module fixture has ``snarkjs plonk prove`` make one
+proof per circuit (its public signals are what ours must be; ``nopub`` excepted: snarkjs 0.7.6 cannot prove a
+circuit without public signals).
 
 Checked: every proof verifies in both verifiers; two proofs differ (blinding); the same blinding gives the same
 proof; the round outputs in ``trace`` satisfy what the rounds promise (the wire polynomials take the wire values,
@@ -18,9 +19,6 @@ reproduces the key's 4n-domain evaluations; a witness with one value changed is 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -31,7 +29,6 @@ import pytest
 
 from zapiki.bn254py.fields import R
 from zapiki.formats.plonk_zkey import POLY_NAMES, PlonkZKey, plonk_root_of_unity, plonk_zkey_to_vkey, read_plonk_zkey
-from zapiki.systems.groth16.ptau_setup import dev_ptau
 from zapiki.systems.plonk.reference import (
     N_BLINDING,
     _evaluate,
@@ -43,46 +40,9 @@ from zapiki.systems.plonk.reference import (
 )
 from zapiki.systems.plonk.verifier import compute_challenges, parse_proof, parse_vkey, verify
 
-REPO = Path(__file__).resolve().parents[2]
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-POWER = 5
+from .circuits import DEV_POWER, DEV_PTAU, Snarkjs, Workshop, ok, snarkjs_plonk_verify
 
-CIRCUITS = {
-    "mul": (
-        "template Mul() { signal input a; signal input b; signal output c; c <== a * b; }\ncomponent main = Mul();\n",
-        {"a": "3", "b": "11"},
-    ),
-    "wide": (
-        """
-template Wide() {
-  signal input a; signal input b; signal input c; signal input d; signal input e;
-  signal output x; signal output y; signal t;
-  x <== (a + 2*b + 3*c + 7) * (d + e + 5);
-  t <== a*a;
-  y <== a + b + c + d + 4*e + t + 9;
-}
-component main {public [b]} = Wide();
-""",
-        {"a": "2", "b": "3", "c": "5", "d": "7", "e": "11"},
-    ),
-    "pubs": (
-        """
-template Pubs() {
-  signal input p; signal input q; signal input r; signal input s; signal input k;
-  signal output u; signal t1; signal t2;
-  t1 <== p * q;
-  t2 <== t1 * r + s;
-  u <== t2 * k;
-}
-component main {public [p, q, r, s]} = Pubs();
-""",
-        {"p": "3", "q": "5", "r": "7", "s": str(R - 1), "k": "13"},  # s = -1: a public signal near r
-    ),
-    "nopub": (
-        "template NoPub() { signal input a; signal input b; signal t; t <== a * b + 1; }\ncomponent main = NoPub();\n",
-        {"a": "4", "b": "9"},
-    ),
-}
+NAMES = ("mul", "wide", "pubs", "nopub")  # of circuits.CIRCUITS, set up from circuits.DEV_PTAU
 N_PUBLIC = {"mul": 1, "wide": 3, "pubs": 5, "nopub": 0}
 TIMINGS: dict[str, float] = {}
 
@@ -100,74 +60,38 @@ class Built:
     snarkjs_proof_keys: list[str] | None
 
 
-def _tool(name: str) -> Path:
-    path = REPO / ".ci" / "node" / "node_modules" / ".bin" / name
-    if not path.exists() or not shutil.which("node"):
-        message = f"{name} not found: run `npm install --prefix .ci/node snarkjs@0.7.6 circom2`"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
-
-
-def _ok(done: subprocess.CompletedProcess) -> subprocess.CompletedProcess:
-    assert done.returncode == 0, done.stdout + done.stderr
-    return done
-
-
 @pytest.fixture(scope="module")
-def built(snarkjs: Callable[..., subprocess.CompletedProcess], tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """{name: Built} for every circuit of CIRCUITS, one shared development ptau of 2^POWER."""
-    circom = _tool("circom2")
-    root = tmp_path_factory.mktemp("plonk-reference")
-    (root / "pot.ptau").write_bytes(dev_ptau(POWER))
+def built(snarkjs: Snarkjs, plonk_circuits: Workshop) -> dict[str, Built]:
+    """{name: Built} for every circuit of NAMES, with one proof of each by ``snarkjs plonk prove``."""
+    circuits = plonk_circuits.build(*NAMES, ptau=DEV_PTAU)
+    TIMINGS.update(plonk_circuits.timings(circuits))
 
     def one(name: str) -> Built:
         start = time.perf_counter()
-        source, inputs = CIRCUITS[name]
-        folder = root / name
-        folder.mkdir()
-        (folder / "circuit.circom").write_text("pragma circom 2.0.0;\n" + source)
-        (folder / "input.json").write_text(json.dumps(inputs))
-        args = [str(circom), "circuit.circom", "--r1cs", "--wasm", "--O0", "-o", "."]
-        _ok(subprocess.run(args, capture_output=True, text=True, timeout=120, cwd=folder))
-        _ok(snarkjs("plonk", "setup", "circuit.r1cs", root / "pot.ptau", "circuit.zkey", cwd=folder))
-        _ok(snarkjs("zkey", "export", "verificationkey", "circuit.zkey", "vk.json", cwd=folder))
-        _ok(snarkjs("wtns", "calculate", "circuit_js/circuit.wasm", "input.json", "w.wtns", cwd=folder))
+        folder = circuits[name].dir
         public = keys = None
         done = snarkjs("plonk", "prove", "circuit.zkey", "w.wtns", "proof.json", "public.json", cwd=folder)
         if N_PUBLIC[name]:
-            _ok(done)
+            ok(done)
             public = json.loads((folder / "public.json").read_text())
             keys = list(json.loads((folder / "proof.json").read_text()))
         else:  # snarkjs 0.7.6 reads nPublic = 0 Lagrange evaluations in round 3, then one
             assert done.returncode != 0 and "out of bounds" in done.stdout + done.stderr, done.stdout + done.stderr
-        TIMINGS[f"{name}: circom2, snarkjs plonk setup, wtns, prove"] = time.perf_counter() - start
-        vk = json.loads((folder / "vk.json").read_text())
-        return Built(name, folder, read_plonk_zkey(folder / "circuit.zkey"), vk, read_witness(folder / "w.wtns"),
-                     public, keys)  # fmt: skip
+        TIMINGS[f"{name}: snarkjs plonk prove"] = time.perf_counter() - start
+        return Built(name, folder, read_plonk_zkey(folder / "circuit.zkey"), circuits[name].vk,
+                     read_witness(folder / "w.wtns"), public, keys)  # fmt: skip
 
-    with ThreadPoolExecutor(max_workers=len(CIRCUITS)) as pool:
-        return dict(zip(CIRCUITS, pool.map(one, CIRCUITS), strict=True))
-
-
-def _snarkjs_verifies(snarkjs: Callable[..., subprocess.CompletedProcess], b: Built, public: list, proof: dict,
-                      tag: str) -> bool:  # fmt: skip
-    for name, obj in ((f"public_{tag}.json", public), (f"proof_{tag}.json", proof)):
-        (b.dir / name).write_text(json.dumps(obj))
-    done = snarkjs("plonk", "verify", "vk.json", f"public_{tag}.json", f"proof_{tag}.json", cwd=b.dir)
-    ok = done.returncode == 0 and "OK" in done.stdout
-    assert ok or "invalid proof" in (done.stdout + done.stderr).lower(), done.stdout + done.stderr
-    return ok
+    with ThreadPoolExecutor(max_workers=len(NAMES)) as pool:
+        return dict(zip(NAMES, pool.map(one, NAMES), strict=True))
 
 
 def test_the_circuits_exercise_what_they_should(built: dict) -> None:
     assert {name: b.zkey.n_public for name, b in built.items()} == N_PUBLIC
     assert built["wide"].zkey.n_additions > 0  # the wide linear combinations need additions
-    assert all(b.zkey.power <= POWER for b in built.values())
+    assert all(b.zkey.power <= DEV_POWER for b in built.values())
 
 
-@pytest.mark.parametrize("name", list(CIRCUITS))
+@pytest.mark.parametrize("name", NAMES)
 def test_proofs_verify_in_snarkjs_and_zapiki_and_differ(name: str, built: dict, snarkjs: Callable) -> None:
     b = built[name]
     proofs = []
@@ -180,7 +104,7 @@ def test_proofs_verify_in_snarkjs_and_zapiki_and_differ(name: str, built: dict, 
             assert list(proof) == b.snarkjs_proof_keys  # the same keys in the same order as snarkjs's proof.json
         assert len(public) == b.zkey.n_public
         assert verify(b.vk, public, proof)
-        assert _snarkjs_verifies(snarkjs, b, public, proof, f"ours{i}")
+        assert snarkjs_plonk_verify(snarkjs, b.dir, public, proof, f"ours{i}")
         proofs.append(proof)
     assert all(proofs[0][k] != proofs[1][k] for k in ("A", "B", "C", "Z", "T1", "T2", "T3", "Wxi", "Wxiw"))
     assert proofs[0]["protocol"] == "plonk" and proofs[0]["curve"] == "bn128"
@@ -192,10 +116,10 @@ def test_a_tampered_proof_of_ours_is_rejected_by_both(built: dict, snarkjs: Call
     proof, public = prove_reference(b.zkey, b.witness)
     bad = {**proof, "eval_a": str((int(proof["eval_a"]) + 1) % R)}
     assert not verify(b.vk, public, bad)
-    assert not _snarkjs_verifies(snarkjs, b, public, bad, "tampered")
+    assert not snarkjs_plonk_verify(snarkjs, b.dir, public, bad, "tampered")
     wrong_public = [str((int(public[0]) + 1) % R), *public[1:]]
     assert not verify(b.vk, wrong_public, proof)
-    assert not _snarkjs_verifies(snarkjs, b, wrong_public, proof, "wrongpublic")
+    assert not snarkjs_plonk_verify(snarkjs, b.dir, wrong_public, proof, "wrongpublic")
 
 
 def test_the_fft_reproduces_the_keys_4n_evaluations(built: dict) -> None:

@@ -2,21 +2,18 @@
 verification key `snarkjs zkey export verificationkey` exports; the .zkey reader round-trips and refuses lying
 headers.
 
-Circuits (compiled with circom2 --O0, so linear constraints stay): `mul` (one product, a public input), `wide`
-(wide linear combinations on both sides of a product and in a sum: additions, constants), `noconst` (no
-constant anywhere: Qc is zero, its commitment the point at infinity), and `edge`, a hand-written .r1cs with the
-cases circom does not emit (a constant-only A or B, a zero coefficient, an empty A). The .ptau is a
-development one (`dev_ptau(4)`, which snarkjs accepts).
+Circuits (of `circuits.py`, compiled with circom2 --O0, so linear constraints stay, and set up by snarkjs once a
+session: the `plonk_circuits` fixture; the reference prover's tests use `wide` too): `mul_public_input` (one
+product, a public input), `wide` (wide linear combinations on both sides of a product and in a sum: additions,
+constants), `noconst` (no constant anywhere: Qc is zero, its commitment the point at infinity), and `edge`, a
+hand-written .r1cs with the cases circom does not emit (a constant-only A or B, a zero coefficient, an empty A).
+The .ptau is a development one (`dev_ptau(4)`, which snarkjs accepts).
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import struct
-import subprocess
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -35,33 +32,9 @@ from zapiki.formats.plonk_zkey import (
 from zapiki.systems.groth16.ptau_setup import dev_ptau
 from zapiki.systems.plonk import build_plonk_zkey, plonk_circuit, plonk_setup, required_plonk_power
 
-REPO = Path(__file__).resolve().parents[2]
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-POWER = 4
+from .circuits import CIRCUITS, DEV_POWER, DEV_PTAU, Built, Source, Workshop
 
-CIRCUITS = {
-    "mul": """
-template Mul() { signal input a; signal input b; signal output c; c <== a * b; }
-component main {public [a]} = Mul();
-""",
-    "wide": """
-template Wide() {
-  signal input a; signal input b; signal input c; signal input d; signal input e;
-  signal output x; signal output y; signal t;
-  x <== (a + 2*b + 3*c + 7) * (d + e + 5);
-  t <== a*a;
-  y <== a + b + c + d + 4*e + t + 9;
-}
-component main {public [b]} = Wide();
-""",
-    "noconst": """
-template NoConst() {
-  signal input a; signal input b; signal input c; signal output d; signal t;
-  t <== a * b; d <== t * c;
-}
-component main = NoConst();
-""",
-}
+NAMES = ("mul_public_input", "wide", "noconst")  # of circuits.CIRCUITS, set up from circuits.DEV_PTAU
 
 
 def _r1cs_bytes(n_wires: int, n_out: int, n_pub_in: int, n_prv_in: int, constraints: list) -> bytes:
@@ -90,51 +63,16 @@ EDGE = _r1cs_bytes(7, 1, 1, 2, [
 ])  # fmt: skip
 
 
-def _tool(name: str) -> Path:
-    path = REPO / ".ci" / "node" / "node_modules" / ".bin" / name
-    if not path.exists() or not shutil.which("node"):
-        message = f"{name} not found: run `npm install --prefix .ci/node snarkjs@0.7.6 circom2`"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
+@pytest.fixture(scope="module")
+def built(plonk_circuits: Workshop) -> dict[str, Built]:
+    """{name: Built} for the circuits of NAMES and `edge`: each one's .r1cs, and snarkjs's .zkey and vk.json."""
+    return plonk_circuits.build(*NAMES, "edge", ptau=DEV_PTAU, sources={**CIRCUITS, "edge": Source(r1cs=EDGE)})
 
 
 @pytest.fixture(scope="module")
-def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The circuits' .r1cs files and a power-4 .ptau."""
-    out = tmp_path_factory.mktemp("plonk-setup")
-    (out / "pot.ptau").write_bytes(dev_ptau(POWER))
-    (out / "edge.r1cs").write_bytes(EDGE)
-    circom = _tool("circom2")
-
-    def compile_one(name: str) -> subprocess.CompletedProcess:
-        (out / f"{name}.circom").write_text("pragma circom 2.0.0;\n" + CIRCUITS[name])
-        return subprocess.run([str(circom), f"{name}.circom", "--r1cs", "--O0", "-o", "."], cwd=out,
-                              capture_output=True, text=True, timeout=120)  # fmt: skip
-
-    with ThreadPoolExecutor(max_workers=len(CIRCUITS)) as pool:
-        for done in pool.map(compile_one, CIRCUITS):
-            assert done.returncode == 0, done.stdout + done.stderr
-    return out
-
-
-@pytest.fixture(scope="module")
-def snarkjs_keys(folder: Path) -> dict[str, tuple[bytes, dict]]:
-    """snarkjs's zkey and exported verification key per circuit."""
-    snarkjs = _tool("snarkjs")
-
-    def one(name: str) -> tuple[bytes, dict]:
-        for args in (("plonk", "setup", f"{name}.r1cs", "pot.ptau", f"{name}.zkey"),
-                     ("zkey", "export", "verificationkey", f"{name}.zkey", f"{name}.vk.json")):  # fmt: skip
-            done = subprocess.run([str(snarkjs), *args], cwd=folder, capture_output=True, text=True, timeout=120)
-            assert done.returncode == 0, done.stdout + done.stderr
-        return (folder / f"{name}.zkey").read_bytes(), json.loads((folder / f"{name}.vk.json").read_text())
-
-    names = [*CIRCUITS, "edge"]
-    with ThreadPoolExecutor(max_workers=len(names)) as pool:
-        keys = dict(zip(names, pool.map(one, names), strict=True))
-    return keys
+def ptau(built: dict[str, Built]) -> Path:
+    """The development .ptau (``dev_ptau(DEV_POWER)``) the circuits were set up from."""
+    return built["edge"].ptau
 
 
 def _first_difference(ours: bytes, theirs: bytes) -> str:
@@ -147,30 +85,30 @@ def _first_difference(ours: bytes, theirs: bytes) -> str:
     return "same sections, different layout"
 
 
-@pytest.mark.parametrize("name", [*CIRCUITS, "edge"])
-def test_zkey_and_vkey_equal_snarkjs(name: str, folder: Path, snarkjs_keys: dict) -> None:
-    zkey_bytes, vkey = plonk_setup(folder / f"{name}.r1cs", folder / "pot.ptau")
-    theirs, their_vkey = snarkjs_keys[name]
+@pytest.mark.parametrize("name", [*NAMES, "edge"])
+def test_zkey_and_vkey_equal_snarkjs(name: str, built: dict[str, Built], ptau: Path) -> None:
+    zkey_bytes, vkey = plonk_setup(built[name].dir / "circuit.r1cs", ptau)
+    theirs, their_vkey = built[name].zkey_bytes, built[name].vk
     assert zkey_bytes == theirs, _first_difference(zkey_bytes, theirs)
     assert vkey == their_vkey
     assert json.dumps(vkey) == json.dumps(their_vkey)  # the same key order too
 
 
-def test_the_circuits_exercise_what_they_should(folder: Path) -> None:
-    wide = plonk_circuit(read_r1cs(folder / "wide.r1cs"))
+def test_the_circuits_exercise_what_they_should(built: dict[str, Built], ptau: Path) -> None:
+    wide = plonk_circuit(read_r1cs(built["wide"].dir / "circuit.r1cs"))
     assert wide.additions and any(g[7] for g in wide.gates)
-    edge = plonk_circuit(read_r1cs(folder / "edge.r1cs"))
+    edge = plonk_circuit(read_r1cs(built["edge"].dir / "circuit.r1cs"))
     assert len(edge.additions) == 6 and edge.n_vars == 7 + 6
     # the zero coefficients are kept (dropping them would make these gates all-zero on wire 0)
     assert (2, 0, 0, 0, 0, 0, 0, 0) in edge.gates and (3, 0, 0, 0, 0, 0, 0, 0) in edge.gates
-    noconst = build_plonk_zkey(folder / "noconst.r1cs", folder / "pot.ptau")
+    noconst = build_plonk_zkey(built["noconst"].dir / "circuit.r1cs", ptau)
     assert not noconst.commitment("Qc").any()  # infinity
     assert not noconst.polys[4].any() and noconst.n_additions == 0
-    assert required_plonk_power(read_r1cs(folder / "wide.r1cs")) == 4
+    assert required_plonk_power(read_r1cs(built["wide"].dir / "circuit.r1cs")) == DEV_POWER
 
 
-def test_reader_round_trips(folder: Path, snarkjs_keys: dict) -> None:
-    for theirs, vkey in snarkjs_keys.values():
+def test_reader_round_trips(built: dict[str, Built]) -> None:
+    for theirs, vkey in ((b.zkey_bytes, b.vk) for b in built.values()):
         z = read_plonk_zkey(theirs)
         assert write_plonk_zkey(z) == theirs
         assert plonk_zkey_to_vkey(z) == vkey
@@ -178,21 +116,21 @@ def test_reader_round_trips(folder: Path, snarkjs_keys: dict) -> None:
         assert (h.n_vars, h.n_constraints, h.n_additions, h.domain_size) == (
             z.n_vars, z.n_constraints, z.n_additions, z.domain_size
         )  # fmt: skip
-    z = read_plonk_zkey(snarkjs_keys["wide"][0])
+    z = read_plonk_zkey(built["wide"].zkey_bytes)
     assert z.coefficients("S1").shape == (16, 4) and z.evaluations("S1").shape == (64, 4)
     assert (z.k1, z.k2, z.wire_maps.shape) == (2, 3, (3, z.n_constraints))
 
 
-def test_ptau_too_small_names_the_power(folder: Path) -> None:
+def test_ptau_too_small_names_the_power(built: dict[str, Built]) -> None:
     with pytest.raises(InputError, match="power >= 4; this ptau has power 3"):
-        plonk_setup(folder / "wide.r1cs", dev_ptau(3))
+        plonk_setup(built["wide"].dir / "circuit.r1cs", dev_ptau(3))
 
 
-def test_unprepared_ptau_is_refused(folder: Path) -> None:
-    bf = parse_binfile((folder / "pot.ptau").read_bytes(), b"ptau", "ptau", max_version=1)
+def test_unprepared_ptau_is_refused(built: dict[str, Built], ptau: Path) -> None:
+    bf = parse_binfile(ptau.read_bytes(), b"ptau", "ptau", max_version=1)
     kept = [(s, bytes(bf.data[sec.offset : sec.offset + sec.size])) for s, (sec, *_) in bf.sections.items() if s < 12]
     with pytest.raises(FormatError, match="prepare phase2"):
-        plonk_setup(folder / "mul.r1cs", write_binfile(b"ptau", 1, kept))
+        plonk_setup(built["mul_public_input"].dir / "circuit.r1cs", write_binfile(b"ptau", 1, kept))
 
 
 def _with_header(zkey: bytes, offset: int, value: int) -> bytes:

@@ -1,8 +1,9 @@
 """zapiki's PLONK verifier (:mod:`zapiki.systems.plonk.verifier`) answers as ``snarkjs plonk verify`` (0.7.6).
 
-A module fixture compiles two small circuits with circom2 (a multiplier, one public signal; and a circuit of 8
-PLONK constraints with four public signals), makes the smallest powers of tau snarkjs's PLONK accepts (2^3),
-and has snarkjs set up, compute witnesses and prove several times (PLONK proofs are randomised). Every proof
+Two small circuits of ``circuits.py`` (a multiplier, one public signal; and a circuit of 8 PLONK constraints with
+four public signals), compiled with circom2, set up by snarkjs from its powers of tau of 2^6 and their witnesses
+computed once a session (the ``plonk_circuits`` fixture, shared with the prover's tests); a module fixture has
+snarkjs prove each several times (PLONK proofs are randomised). Every proof
 verifies in zapiki; tampered proofs are rejected, and snarkjs gives the same verdict, except where zapiki is
 deliberately stricter (non-canonical numbers, which snarkjs reduces and accepts). Malformed input raises an
 error naming the field. The transcript's Keccak-256 is checked against pycryptodome's and against the challenges
@@ -13,13 +14,13 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import re
 import shutil
 import statistics
 import subprocess
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,42 +31,10 @@ from zapiki.errors import CurveError, FormatError
 from zapiki.systems.plonk.transcript import Transcript, keccak256
 from zapiki.systems.plonk.verifier import compute_challenges, parse_proof, parse_vkey, root_of_unity, verify
 
-REPO = Path(__file__).resolve().parents[2]
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-POWER = 3  # snarkjs's PLONK domain is at least 2^3; both circuits fit in 8 PLONK constraints
-N_PROOFS = 3
+from .circuits import SNARKJS_PTAU, Snarkjs, Workshop, ok, snarkjs_package, snarkjs_plonk_verify
 
-SOURCES = {
-    "multiplier": (
-        """pragma circom 2.0.0;
-template Multiplier() {
-    signal input a;
-    signal input b;
-    signal output c;
-    c <== a * b;
-}
-component main = Multiplier();
-""",
-        {"a": "3", "b": "11"},
-    ),
-    "poly": (
-        """pragma circom 2.0.0;
-template Poly() {
-    signal input x;
-    signal input y;
-    signal input z;
-    signal output p;
-    signal output q;
-    signal t;
-    t <== x * y;
-    p <== t * z + x;
-    q <== p * y;
-}
-component main {public [x, y]} = Poly();
-""",
-        {"x": "3", "y": "5", "z": "7"},
-    ),
-}
+NAMES = ("multiplier", "poly")  # of circuits.CIRCUITS, set up from circuits.SNARKJS_PTAU
+N_PROOFS = 3
 POINTS = ("A", "B", "C", "Z", "T1", "T2", "T3", "Wxi", "Wxiw")
 EVALS = ("eval_a", "eval_b", "eval_c", "eval_s1", "eval_s2", "eval_zw")
 
@@ -73,7 +42,7 @@ TIMINGS: dict[str, float] = {}
 
 
 @dataclass
-class Built:
+class Proved:
     """One circuit set up by snarkjs: its verification key and N_PROOFS (public signals, proof) pairs."""
 
     name: str
@@ -82,56 +51,26 @@ class Built:
     proofs: list[tuple[list[str], dict]] = field(default_factory=list)
 
 
-def _circom2() -> str:
-    local = REPO / ".ci" / "node" / "node_modules" / ".bin" / "circom2"
-    exe = str(local) if local.exists() and shutil.which("node") else shutil.which("circom2")
-    if exe is None:
-        message = "circom2 not found: run `npm install --prefix .ci/node` (see Makefile)"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
-    return exe
-
-
-def _ok(done: subprocess.CompletedProcess) -> subprocess.CompletedProcess:
-    assert done.returncode == 0, done.stdout + done.stderr
-    return done
-
-
 @pytest.fixture(scope="module")
-def built(snarkjs: Callable[..., subprocess.CompletedProcess], tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """{name: Built} for both circuits, with one shared powers of tau of 2^POWER."""
-    circom = _circom2()
-    root = tmp_path_factory.mktemp("plonk")
+def built(snarkjs: Snarkjs, plonk_circuits: Workshop) -> dict[str, Proved]:
+    """{name: Proved} for both circuits: N_PROOFS proofs of each by ``snarkjs plonk prove``, in parallel."""
+    circuits = plonk_circuits.build(*NAMES, ptau=SNARKJS_PTAU)
+    TIMINGS.update(plonk_circuits.timings(circuits))
     start = time.perf_counter()
-    _ok(snarkjs("powersoftau", "new", "bn128", POWER, "pot_0.ptau", cwd=root))
-    _ok(snarkjs("powersoftau", "contribute", "pot_0.ptau", "pot_1.ptau", "-e=zapiki test entropy", cwd=root))
-    _ok(snarkjs("powersoftau", "prepare", "phase2", "pot_1.ptau", "pot.ptau", cwd=root))
-    TIMINGS["ptau (new, contribute, prepare phase2)"] = time.perf_counter() - start
-    out = {}
-    for name, (source, inputs) in SOURCES.items():
-        start = time.perf_counter()
-        folder = root / name
-        folder.mkdir()
-        (folder / "circuit.circom").write_text(source)
-        (folder / "input.json").write_text(json.dumps(inputs))
-        args = [circom, "circuit.circom", "--r1cs", "--wasm", "-o", "."]
-        _ok(subprocess.run(args, capture_output=True, text=True, timeout=120, cwd=folder))
-        _ok(snarkjs("plonk", "setup", "circuit.r1cs", root / "pot.ptau", "circuit.zkey", cwd=folder))
-        _ok(snarkjs("zkey", "export", "verificationkey", "circuit.zkey", "vk.json", cwd=folder))
-        _ok(snarkjs("wtns", "calculate", "circuit_js/circuit.wasm", "input.json", "w.wtns", cwd=folder))
-        b = Built(name, folder, json.loads((folder / "vk.json").read_text()))
-        for i in range(N_PROOFS):
-            _ok(snarkjs("plonk", "prove", "circuit.zkey", "w.wtns", f"proof{i}.json", f"public{i}.json", cwd=folder))
-            b.proofs.append(
-                (
-                    json.loads((folder / f"public{i}.json").read_text()),
-                    json.loads((folder / f"proof{i}.json").read_text()),
-                )
-            )
-        TIMINGS[f"{name}: circom2, plonk setup, wtns, {N_PROOFS} proofs"] = time.perf_counter() - start
-        out[name] = b
-    return out
+
+    def prove(name: str, i: int) -> tuple[list[str], dict]:
+        folder = circuits[name].dir
+        ok(snarkjs("plonk", "prove", "circuit.zkey", "w.wtns", f"proof{i}.json", f"public{i}.json", cwd=folder))
+        return json.loads((folder / f"public{i}.json").read_text()), json.loads((folder / f"proof{i}.json").read_text())
+
+    jobs = [(name, i) for name in NAMES for i in range(N_PROOFS)]
+    with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+        proofs = list(pool.map(prove, *zip(*jobs, strict=True)))
+    TIMINGS[f"snarkjs plonk prove ({len(jobs)}, in parallel)"] = time.perf_counter() - start
+    return {
+        name: Proved(name, b.dir, b.vk, [p for (n, _), p in zip(jobs, proofs, strict=True) if n == name])
+        for name, b in circuits.items()
+    }
 
 
 # --- tampering ---------------------------------------------------------------------------------------------------
@@ -195,7 +134,7 @@ CASES: dict[str, tuple[Case, bool]] = {
 }
 
 
-def _tampered(b: Built, case: str) -> tuple[list, dict]:
+def _tampered(b: Proved, case: str) -> tuple[list, dict]:
     public, proof = copy.deepcopy(b.proofs[0])
     return CASES[case][0](public, proof)
 
@@ -213,27 +152,6 @@ const quiet = {debug() {}, info() {}, warn() {}, error() {}};  // snarkjs 0.7.6 
 """
 
 
-def _snarkjs_package() -> Path | None:
-    """The snarkjs package folder behind the CLI the `snarkjs` fixture runs, if it can be found."""
-    exe = os.environ.get("ZAPIKI_SNARKJS") or str(REPO / ".ci" / "node" / "node_modules" / ".bin" / "snarkjs")
-    found = shutil.which(exe) or exe
-    for folder in Path(found).resolve().parents:
-        package = folder / "package.json"
-        if package.exists():
-            return folder if json.loads(package.read_text()).get("name") == "snarkjs" else None
-    return None
-
-
-def _snarkjs_cli_accepts(snarkjs: Callable[..., subprocess.CompletedProcess], folder: Path, case: list) -> bool:
-    folder.mkdir(parents=True)
-    for name, obj in zip(("vk.json", "public.json", "proof.json"), case, strict=True):
-        (folder / name).write_text(json.dumps(obj))
-    done = snarkjs("plonk", "verify", "vk.json", "public.json", "proof.json", cwd=folder)
-    out = done.stdout + done.stderr
-    assert (done.returncode == 0 and "OK!" in out) or "Invalid" in out or "not valid" in out, out
-    return done.returncode == 0
-
-
 @pytest.fixture(scope="module")
 def snarkjs_verdicts(snarkjs: Callable[..., subprocess.CompletedProcess], built: dict, tmp_path_factory) -> dict:
     """{(circuit, case): whether snarkjs 0.7.6's plonk verify accepts the tampered proof}: one node process
@@ -241,22 +159,24 @@ def snarkjs_verdicts(snarkjs: Callable[..., subprocess.CompletedProcess], built:
     keys = [(name, case) for name in built for case in CASES]
     cases = [[built[name].vk, *_tampered(built[name], case)] for name, case in keys]
     folder = tmp_path_factory.mktemp("snarkjs-verify")
-    package, node = _snarkjs_package(), shutil.which("node")
+    package, node = snarkjs_package(), shutil.which("node")
     if package is not None and node is not None:
         (folder / "verify_all.cjs").write_text(_VERIFY_ALL_JS)
         (folder / "cases.json").write_text(json.dumps(cases))
         args = [node, "verify_all.cjs", str(package), "cases.json"]
-        done = _ok(subprocess.run(args, capture_output=True, text=True, timeout=300, cwd=folder))
+        done = ok(subprocess.run(args, capture_output=True, text=True, timeout=300, cwd=folder))
         verdicts = json.loads(done.stdout.strip().splitlines()[-1])
     else:
-        verdicts = [_snarkjs_cli_accepts(snarkjs, folder / str(i), case) for i, case in enumerate(cases)]
+        verdicts = [
+            snarkjs_plonk_verify(snarkjs, folder, pub, proof, str(i), vk) for i, (vk, pub, proof) in enumerate(cases)
+        ]
     return dict(zip(keys, verdicts, strict=True))
 
 
 # --- the tests ---------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", SOURCES)
+@pytest.mark.parametrize("name", NAMES)
 def test_every_snarkjs_proof_verifies(built, name):
     b = built[name]
     assert len({json.dumps(proof) for _, proof in b.proofs}) == N_PROOFS  # randomised: all different
@@ -266,7 +186,7 @@ def test_every_snarkjs_proof_verifies(built, name):
 
 
 @pytest.mark.parametrize("case", CASES)
-@pytest.mark.parametrize("name", SOURCES)
+@pytest.mark.parametrize("name", NAMES)
 def test_tampered_proofs_are_rejected_as_snarkjs_does(built, snarkjs_verdicts, name, case):
     b = built[name]
     assert verify(b.vk, *_tampered(b, case)) is False
@@ -276,14 +196,14 @@ def test_tampered_proofs_are_rejected_as_snarkjs_does(built, snarkjs_verdicts, n
 def test_the_snarkjs_library_and_cli_agree(snarkjs, built, snarkjs_verdicts, tmp_path):
     """The library call behind `snarkjs_verdicts` answers as the `snarkjs plonk verify` command does."""
     for i, case in enumerate(("eval_a + 1", "eval_a + r", "C off the curve")):
-        accepts = _snarkjs_cli_accepts(snarkjs, tmp_path / str(i), [built["poly"].vk, *_tampered(built["poly"], case)])
+        accepts = snarkjs_plonk_verify(snarkjs, tmp_path, *_tampered(built["poly"], case), str(i), built["poly"].vk)
         assert accepts is snarkjs_verdicts["poly", case]
 
 
 def test_the_challenges_are_the_ones_snarkjs_logs(built, snarkjs):
     b = built["poly"]
     public, proof = b.proofs[0]
-    done = _ok(snarkjs("plonk", "verify", "vk.json", "public0.json", "proof0.json", "-v", cwd=b.dir))
+    done = ok(snarkjs("plonk", "verify", "vk.json", "public0.json", "proof0.json", "-v", cwd=b.dir))
     logged = re.findall(r"\b(beta|gamma|alpha|xi|v|u): ([0-9a-f]+)", done.stdout + done.stderr)
     ch = compute_challenges(parse_vkey(b.vk), [int(s) for s in public], parse_proof(proof))
     ours = [("beta", ch.beta), ("gamma", ch.gamma), ("alpha", ch.alpha), ("xi", ch.xi)]

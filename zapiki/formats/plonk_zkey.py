@@ -45,7 +45,8 @@ from zapiki.formats.field import (
     limbs_to_ints,
     to_montgomery,
 )
-from zapiki.formats.snarkjs_json import _g1_json, _g2_json
+from zapiki.formats.snarkjs_json import g1_json as _g1_json
+from zapiki.formats.snarkjs_json import g2_json as _g2_json
 from zapiki.formats.zkey import g1_to_ints, g2_to_ints
 
 __all__ = [

@@ -5,7 +5,9 @@ Points are affine with plain (not Montgomery) integer coordinates: a G1 point is
 string and points carry a projective ``z`` of ``"1"`` (``["0", "1", "0"]`` for infinity), as snarkjs writes
 them. Parsing checks shapes, that numbers are decimal integers, coordinates ``< q`` and public signals
 ``< r``, and raises :class:`~zapiki.errors.FormatError` (an :class:`~zapiki.errors.InputError`) naming the
-offending field. It does not check that points lie on the curve: that is the verifier's job.
+offending field. It does not check that points lie on the curve: that is the verifier's job. The parsers of
+fields and points (:func:`parse_decimal`, :func:`parse_g1`, :func:`parse_g2`, :func:`require_object`, ...) and
+the encoders :func:`g1_json` and :func:`g2_json` serve the PLONK files too.
 
 :func:`dumps` writes ``JSON.stringify(obj, null, 1)``'s exact text, so files written here are byte-identical
 to snarkjs's.
@@ -35,15 +37,24 @@ __all__ = [
     "G2",
     "Groth16Proof",
     "VerificationKey",
+    "check_tags",
     "dumps",
+    "g1_json",
+    "g2_json",
     "load_json",
+    "parse_decimal",
     "parse_fq12",
+    "parse_g1",
+    "parse_g2",
     "parse_proof",
     "parse_public",
     "parse_verify_inputs",
     "parse_vkey",
     "proof_to_json",
     "public_to_json",
+    "require_field",
+    "require_list",
+    "require_object",
     "vkey_to_json",
 ]
 
@@ -99,19 +110,34 @@ def _decode(obj: Any) -> Any:
     return load_json(obj) if isinstance(obj, str | bytes | bytearray) else obj
 
 
-def _number(value: Any, where: str, modulus: int, what: str) -> int:
+def parse_decimal(value: Any, where: str, modulus: int | None = None, bound: str = "") -> int:
+    """A JSON number field as an int: a decimal string (or a JSON integer), ``0 <= v < modulus`` (``bound``
+    names the modulus in the message, e.g. ``"q"``); with no ``modulus``, any ``v >= 0``, not reduced. Raises
+    FormatError naming the field ``where``.
+
+    >>> parse_decimal("12", "proof.json eval_a"), parse_decimal(5, "k1", 7, "r")
+    (12, 5)
+    >>> parse_decimal("0x12", "proof.json eval_a")
+    Traceback (most recent call last):
+    ...
+    zapiki.errors.FormatError: proof.json eval_a: '0x12' is not a decimal integer
+    """
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise FormatError(f"{where}: expected a decimal string, got {type(value).__name__}")
     if isinstance(value, str):
         if not _DECIMAL.fullmatch(value):
             raise FormatError(f"{where}: {value[:40]!r} is not a decimal integer")
         value = int(value)
-    if not 0 <= value < modulus:
-        raise FormatError(f"{where}: value is out of range (must be 0 <= v < {what})")
+    if modulus is None:
+        if value < 0:
+            raise FormatError(f"{where}: value is out of range (must be >= 0)")
+    elif not 0 <= value < modulus:
+        raise FormatError(f"{where}: value is out of range (must be 0 <= v < {bound})")
     return value
 
 
-def _list(value: Any, where: str, length: int | None = None) -> list:
+def require_list(value: Any, where: str, length: int | None = None) -> list:
+    """``value`` if it is a JSON list (of ``length`` items, when given); else FormatError naming ``where``."""
     if not isinstance(value, list):
         raise FormatError(f"{where}: expected a list, got {type(value).__name__}")
     if length is not None and len(value) != length:
@@ -120,12 +146,20 @@ def _list(value: Any, where: str, length: int | None = None) -> list:
 
 
 def _fq(value: Any, where: str) -> int:
-    return _number(value, where, BN254_Q, "q")
+    return parse_decimal(value, where, BN254_Q, "q")
 
 
-def _g1(value: Any, where: str) -> G1:
-    x, y, z = _list(value, where, 3)
-    x, y, z = _fq(x, f"{where}[0]"), _fq(y, f"{where}[1]"), _fq(z, f"{where}[2]")
+def parse_g1(value: Any, where: str, check_range: bool = True) -> G1:
+    """A G1 point as snarkjs writes it: ``[x, y, "1"]``, or ``["0", "1", "0"]`` for infinity (None); coordinates
+    ``< q`` (with ``check_range=False`` any ``>= 0``, not reduced: the caller decides what ``>= q`` means). Not
+    checked against the curve. Raises FormatError naming the field ``where``.
+
+    >>> parse_g1(["1", "2", "1"], "pi_a"), parse_g1(["0", "1", "0"], "pi_a")
+    ((1, 2), None)
+    """
+    modulus = BN254_Q if check_range else None
+    x, y, z = require_list(value, where, 3)
+    x, y, z = (parse_decimal(c, f"{where}[{i}]", modulus, "q") for i, c in enumerate((x, y, z)))
     if z == 0:
         if (x, y) != (0, 1):
             raise FormatError(f"{where}: a point with z = 0 must be the point at infinity ['0', '1', '0']")
@@ -136,12 +170,15 @@ def _g1(value: Any, where: str) -> G1:
 
 
 def _fq2(value: Any, where: str) -> tuple[int, int]:
-    c0, c1 = _list(value, where, 2)
+    c0, c1 = require_list(value, where, 2)
     return _fq(c0, f"{where}[0]"), _fq(c1, f"{where}[1]")
 
 
-def _g2(value: Any, where: str) -> G2:
-    x, y, z = _list(value, where, 3)
+def parse_g2(value: Any, where: str) -> G2:
+    """A G2 point as snarkjs writes it: ``[[x.c0, x.c1], [y.c0, y.c1], ["1", "0"]]``, or ``[["0", "0"], ["1",
+    "0"], ["0", "0"]]`` for infinity (None); coordinates ``< q``. Not checked against the curve. Raises
+    FormatError naming the field ``where``."""
+    x, y, z = require_list(value, where, 3)
     x, y, z = _fq2(x, f"{where}[0]"), _fq2(y, f"{where}[1]"), _fq2(z, f"{where}[2]")
     if z == (0, 0):
         if (x, y) != ((0, 0), (1, 0)):
@@ -152,23 +189,27 @@ def _g2(value: Any, where: str) -> G2:
     return x, y
 
 
-def _mapping(value: Any, what: str) -> Mapping:
+def require_object(value: Any, what: str) -> Mapping:
+    """``value`` if it is a JSON object; else FormatError naming the file ``what``."""
     if not isinstance(value, Mapping):
         raise FormatError(f"{what}: expected a JSON object, got {type(value).__name__}")
     return value
 
 
-def _field(obj: Mapping, key: str, what: str) -> Any:
+def require_field(obj: Mapping, key: str, what: str) -> Any:
+    """``obj[key]``; FormatError ``{what}: missing field 'key'`` when it is not there."""
     if key not in obj:
         raise FormatError(f"{what}: missing field {key!r}")
     return obj[key]
 
 
-def _check_tags(obj: Mapping, what: str, required: bool) -> None:
-    for key, allowed in (("protocol", ("groth16",)), ("curve", ("bn128", "bn254"))):
+def check_tags(obj: Mapping, what: str, required: bool, protocol: str = "groth16") -> None:
+    """``obj``'s ``protocol`` must be ``protocol`` and its ``curve`` ``bn128`` (or ``bn254``); when not
+    ``required``, a missing tag is accepted. Raises FormatError naming the file ``what``."""
+    for key, allowed in (("protocol", (protocol,)), ("curve", ("bn128", "bn254"))):
         if key not in obj and not required:
             continue
-        value = _field(obj, key, what)
+        value = require_field(obj, key, what)
         if value not in allowed:
             raise FormatError(f"{what}: unsupported {key} {value!r} (expected {allowed[0]!r})")
 
@@ -176,11 +217,13 @@ def _check_tags(obj: Mapping, what: str, required: bool) -> None:
 # --- encoding helpers --------------------------------------------------------------------------------------
 
 
-def _g1_json(p: G1) -> list[str]:
+def g1_json(p: G1) -> list[str]:
+    """A G1 point (None: infinity) as snarkjs writes it: ``[x, y, "1"]``, ``["0", "1", "0"]`` for infinity."""
     return ["0", "1", "0"] if p is None else [str(p[0]), str(p[1]), "1"]
 
 
-def _g2_json(p: G2) -> list[list[str]]:
+def g2_json(p: G2) -> list[list[str]]:
+    """A G2 point (None: infinity) as snarkjs writes it: ``[[x.c0, x.c1], [y.c0, y.c1], ["1", "0"]]``."""
     if p is None:
         return [["0", "0"], ["1", "0"], ["0", "0"]]
     (x0, x1), (y0, y1) = p
@@ -192,20 +235,20 @@ def _g2_json(p: G2) -> list[list[str]]:
 
 def parse_proof(obj: Mapping | str | bytes) -> Groth16Proof:
     """Validate a decoded ``proof.json`` (or its text). ``protocol``/``curve``, when present, must be Groth16/BN254."""
-    proof = _mapping(_decode(obj), "proof.json")
-    _check_tags(proof, "proof.json", required=False)
-    a = _g1(_field(proof, "pi_a", "proof.json"), "proof.json pi_a")
-    b = _g2(_field(proof, "pi_b", "proof.json"), "proof.json pi_b")
-    c = _g1(_field(proof, "pi_c", "proof.json"), "proof.json pi_c")
+    proof = require_object(_decode(obj), "proof.json")
+    check_tags(proof, "proof.json", required=False)
+    a = parse_g1(require_field(proof, "pi_a", "proof.json"), "proof.json pi_a")
+    b = parse_g2(require_field(proof, "pi_b", "proof.json"), "proof.json pi_b")
+    c = parse_g1(require_field(proof, "pi_c", "proof.json"), "proof.json pi_c")
     return Groth16Proof(a, b, c)
 
 
 def proof_to_json(proof: Groth16Proof) -> dict:
     """The snarkjs ``proof.json`` object (write it with :func:`dumps`)."""
     return {
-        "pi_a": _g1_json(proof.a),
-        "pi_b": _g2_json(proof.b),
-        "pi_c": _g1_json(proof.c),
+        "pi_a": g1_json(proof.a),
+        "pi_b": g2_json(proof.b),
+        "pi_c": g1_json(proof.c),
         "protocol": "groth16",
         "curve": "bn128",
     }
@@ -216,8 +259,8 @@ def proof_to_json(proof: Groth16Proof) -> dict:
 
 def parse_public(obj: Sequence | str | bytes, n_public: int | None = None) -> list[int]:
     """Validate a decoded ``public.json``: a list of decimal strings, each ``< r``; optionally exactly ``n_public``."""
-    values = _list(_decode(obj), "public.json", n_public)
-    return [_number(v, f"public.json[{i}]", BN254_R, "r") for i, v in enumerate(values)]
+    values = require_list(_decode(obj), "public.json", n_public)
+    return [parse_decimal(v, f"public.json[{i}]", BN254_R, "r") for i, v in enumerate(values)]
 
 
 def public_to_json(values: Sequence[int]) -> list[str]:
@@ -233,9 +276,9 @@ def public_to_json(values: Sequence[int]) -> list[str]:
 
 def parse_fq12(value: Any, where: str = "vk_alphabeta_12") -> tuple[tuple[tuple[int, int], ...], ...]:
     """Validate an Fq12 element in snarkjs's nesting (2 x 3 x 2 decimal integers ``< q``)."""
-    rows = _list(value, where, 2)
+    rows = require_list(value, where, 2)
     return tuple(
-        tuple(_fq2(c, f"{where}[{i}][{j}]") for j, c in enumerate(_list(row, f"{where}[{i}]", 3)))
+        tuple(_fq2(c, f"{where}[{i}][{j}]") for j, c in enumerate(require_list(row, f"{where}[{i}]", 3)))
         for i, row in enumerate(rows)
     )
 
@@ -243,20 +286,20 @@ def parse_fq12(value: Any, where: str = "vk_alphabeta_12") -> tuple[tuple[tuple[
 def parse_vkey(obj: Mapping | str | bytes) -> VerificationKey:
     """Validate a decoded ``verification_key.json`` (Groth16, bn128). ``vk_alphabeta_12`` is optional."""
     what = "verification_key.json"
-    vk = _mapping(_decode(obj), what)
-    _check_tags(vk, what, required=True)
-    n_public = _field(vk, "nPublic", what)
+    vk = require_object(_decode(obj), what)
+    check_tags(vk, what, required=True)
+    n_public = require_field(vk, "nPublic", what)
     if isinstance(n_public, bool) or not isinstance(n_public, int) or not 0 <= n_public < 1 << 32:
         raise FormatError(f"{what}: nPublic must be a non-negative integer, got {n_public!r}")
-    ic_json = _list(_field(vk, "IC", what), f"{what} IC", n_public + 1)
+    ic_json = require_list(require_field(vk, "IC", what), f"{what} IC", n_public + 1)
     alphabeta = parse_fq12(vk["vk_alphabeta_12"], f"{what} vk_alphabeta_12") if "vk_alphabeta_12" in vk else None
     return VerificationKey(
         n_public=n_public,
-        alpha1=_g1(_field(vk, "vk_alpha_1", what), f"{what} vk_alpha_1"),
-        beta2=_g2(_field(vk, "vk_beta_2", what), f"{what} vk_beta_2"),
-        gamma2=_g2(_field(vk, "vk_gamma_2", what), f"{what} vk_gamma_2"),
-        delta2=_g2(_field(vk, "vk_delta_2", what), f"{what} vk_delta_2"),
-        ic=tuple(_g1(p, f"{what} IC[{i}]") for i, p in enumerate(ic_json)),
+        alpha1=parse_g1(require_field(vk, "vk_alpha_1", what), f"{what} vk_alpha_1"),
+        beta2=parse_g2(require_field(vk, "vk_beta_2", what), f"{what} vk_beta_2"),
+        gamma2=parse_g2(require_field(vk, "vk_gamma_2", what), f"{what} vk_gamma_2"),
+        delta2=parse_g2(require_field(vk, "vk_delta_2", what), f"{what} vk_delta_2"),
+        ic=tuple(parse_g1(p, f"{what} IC[{i}]") for i, p in enumerate(ic_json)),
         alphabeta_12=alphabeta,
     )
 
@@ -267,18 +310,18 @@ def vkey_to_json(vk: VerificationKey) -> dict:
         "protocol": "groth16",
         "curve": "bn128",
         "nPublic": vk.n_public,
-        "vk_alpha_1": _g1_json(vk.alpha1),
-        "vk_beta_2": _g2_json(vk.beta2),
-        "vk_gamma_2": _g2_json(vk.gamma2),
-        "vk_delta_2": _g2_json(vk.delta2),
+        "vk_alpha_1": g1_json(vk.alpha1),
+        "vk_beta_2": g2_json(vk.beta2),
+        "vk_gamma_2": g2_json(vk.gamma2),
+        "vk_delta_2": g2_json(vk.delta2),
     }
     if vk.alphabeta_12 is not None:
         out["vk_alphabeta_12"] = [[[str(c0), str(c1)] for c0, c1 in row] for row in vk.alphabeta_12]
-    out["IC"] = [_g1_json(p) for p in vk.ic]
+    out["IC"] = [g1_json(p) for p in vk.ic]
     return out
 
 
-def _leaves(value: Any, out: list[int]) -> None:  # noqa: ANN401
+def _leaves(value: Any, out: list[int]) -> None:
     """Collect the well-formed integers of a nested list (malformed leaves are left to the strict parsers)."""
     if isinstance(value, list):
         for v in value:
@@ -289,7 +332,7 @@ def _leaves(value: Any, out: list[int]) -> None:  # noqa: ANN401
         out.append(int(value))
 
 
-def _out_of_range(value: Any, modulus: int) -> bool:  # noqa: ANN401
+def _out_of_range(value: Any, modulus: int) -> bool:
     vals: list[int] = []
     _leaves(value, vals)
     return any(v >= modulus for v in vals)

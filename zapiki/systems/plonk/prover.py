@@ -45,7 +45,7 @@ from numba import njit, prange
 from zapiki.errors import WitnessError
 from zapiki.formats.moduli import BN254_R
 from zapiki.formats.plonk_zkey import PlonkZKey
-from zapiki.formats.snarkjs_json import _g1_json
+from zapiki.formats.snarkjs_json import g1_json as _g1_json
 from zapiki.kernels import fr, g1, msm, ntt
 from zapiki.kernels.field import v_lt_modulus
 from zapiki.kernels.fr import P as FR_P

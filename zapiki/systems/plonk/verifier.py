@@ -34,7 +34,6 @@ so does zapiki (the root of unity is computed from ``power``).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -43,6 +42,15 @@ from zapiki.bn254py.curve import G1_GEN, G2_GEN, G1Point, G2Point, g1_lincomb, g
 from zapiki.bn254py.fields import Q, R
 from zapiki.bn254py.pairing import pairing_check
 from zapiki.errors import CurveError, FormatError
+from zapiki.formats.snarkjs_json import (
+    check_tags,
+    parse_decimal,
+    parse_g1,
+    parse_g2,
+    require_field,
+    require_list,
+    require_object,
+)
 
 from .transcript import Transcript
 
@@ -57,7 +65,6 @@ __all__ = [
     "verify",
 ]
 
-_DECIMAL = re.compile(r"[0-9]{1,100}")
 _TWO_ADICITY = 28  # r - 1 = 2^28 t, t odd
 _VK_POINTS = ("Qm", "Ql", "Qr", "Qo", "Qc", "S1", "S2", "S3")
 _PROOF_POINTS = ("A", "B", "C", "Z", "T1", "T2", "T3", "Wxi", "Wxiw")
@@ -145,86 +152,20 @@ class Challenges:
 # --- parsing --------------------------------------------------------------------------------------------------
 
 
-def _mapping(value: Any, what: str) -> Mapping:  # noqa: ANN401
-    if not isinstance(value, Mapping):
-        raise FormatError(f"{what}: expected a JSON object, got {type(value).__name__}")
-    return value
-
-
-def _field(obj: Mapping, key: str, what: str) -> Any:  # noqa: ANN401
-    if key not in obj:
-        raise FormatError(f"{what}: missing field {key!r}")
-    return obj[key]
-
-
-def _list(value: Any, where: str, length: int | None = None) -> list:  # noqa: ANN401
-    if not isinstance(value, list):
-        raise FormatError(f"{where}: expected a list, got {type(value).__name__}")
-    if length is not None and len(value) != length:
-        raise FormatError(f"{where}: expected {length} items, got {len(value)}")
-    return value
-
-
-def _integer(value: Any, where: str) -> int:  # noqa: ANN401
-    """A decimal string (or a JSON integer) as an int, not reduced."""
-    if isinstance(value, bool) or not isinstance(value, str | int):
-        raise FormatError(f"{where}: expected a decimal string, got {type(value).__name__}")
-    if isinstance(value, str):
-        if not _DECIMAL.fullmatch(value):
-            raise FormatError(f"{where}: {value[:40]!r} is not a decimal integer")
-        return int(value)
-    if value < 0:
-        raise FormatError(f"{where}: value is out of range (must be >= 0)")
-    return value
-
-
-def _below(value: int, modulus: int, where: str, what: str) -> int:
-    if value >= modulus:
-        raise FormatError(f"{where}: value is out of range (must be 0 <= v < {what})")
-    return value
-
-
-def _g1(value: Any, where: str) -> tuple[int, int] | None:  # noqa: ANN401
-    """``[x, y, "1"]`` or ``["0", "1", "0"]``; x, y are not reduced (the caller decides what ``>= q`` means)."""
-    x, y, z = _list(value, where, 3)
-    x, y, z = _integer(x, f"{where}[0]"), _integer(y, f"{where}[1]"), _integer(z, f"{where}[2]")
-    if z == 0:
-        if (x, y) != (0, 1):
-            raise FormatError(f"{where}: a point with z = 0 must be the point at infinity ['0', '1', '0']")
-        return None
-    if z != 1:
-        raise FormatError(f"{where}: expected affine coordinates (z = '1'), got z = {z}")
-    return None if (x, y) == (0, 0) else (x, y)  # snarkjs reads (0, 0) as infinity too
+def _g1(value: Any, where: str, check_range: bool) -> G1Point:  # noqa: ANN401
+    """``[x, y, "1"]`` or ``["0", "1", "0"]``, ``(0, 0)`` read as infinity too (as snarkjs does); with
+    ``check_range=False`` x, y are not reduced or range-checked (the caller decides what ``>= q`` means)."""
+    p = parse_g1(value, where, check_range)
+    return None if p == (0, 0) else p
 
 
 def _g2(value: Any, where: str) -> G2Point:  # noqa: ANN401
-    def fq2(v: Any, i: int) -> tuple[int, int]:  # noqa: ANN401
-        c0, c1 = _list(v, f"{where}[{i}]", 2)
-        return _below(_integer(c0, f"{where}[{i}][0]"), Q, f"{where}[{i}][0]", "q"), _below(
-            _integer(c1, f"{where}[{i}][1]"), Q, f"{where}[{i}][1]", "q"
-        )
-
-    x, y, z = (fq2(v, i) for i, v in enumerate(_list(value, where, 3)))
-    if z == (0, 0):
-        if (x, y) != ((0, 0), (1, 0)):
-            raise FormatError(f"{where}: a point with z = 0 must be the point at infinity")
-        return None
-    if z != (1, 0):
-        raise FormatError(f"{where}: expected affine coordinates (z = ['1', '0']), got z = {z}")
-    return None if (x, y) == ((0, 0), (0, 0)) else (x, y)
-
-
-def _check_tags(obj: Mapping, what: str, required: bool) -> None:
-    for key, allowed in (("protocol", ("plonk",)), ("curve", ("bn128", "bn254"))):
-        if key not in obj and not required:
-            continue
-        value = _field(obj, key, what)
-        if value not in allowed:
-            raise FormatError(f"{what}: unsupported {key} {value!r} (expected {allowed[0]!r})")
+    p = parse_g2(value, where)
+    return None if p == ((0, 0), (0, 0)) else p
 
 
 def _small_int(vk: Mapping, key: str, what: str, top: int) -> int:
-    value = _field(vk, key, what)
+    value = require_field(vk, key, what)
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= top:
         raise FormatError(f"{what}: {key} must be an integer from 0 to {top}, got {value!r}")
     return value
@@ -239,22 +180,19 @@ def parse_vkey(obj: Mapping) -> PlonkVerificationKey:
     zapiki.errors.FormatError: verification_key.json: unsupported protocol 'groth16' (expected 'plonk')
     """
     what = "verification_key.json"
-    vk = _mapping(obj, what)
-    _check_tags(vk, what, required=True)
+    vk = require_object(obj, what)
+    check_tags(vk, what, required=True, protocol="plonk")
     n_public = _small_int(vk, "nPublic", what, (1 << 32) - 1)
     power = _small_int(vk, "power", what, _TWO_ADICITY)
-    k1, k2 = (_below(_integer(_field(vk, k, what), f"{what} {k}"), R, f"{what} {k}", "r") for k in ("k1", "k2"))
+    k1, k2 = (parse_decimal(require_field(vk, k, what), f"{what} {k}", R, "r") for k in ("k1", "k2"))
     points = {}
     for key in _VK_POINTS:
         where = f"{what} {key}"
-        p = _g1(_field(vk, key, what), where)
-        if p is not None:
-            _below(p[0], Q, f"{where}[0]", "q")
-            _below(p[1], Q, f"{where}[1]", "q")
+        p = _g1(require_field(vk, key, what), where, check_range=True)
         if not g1_on_curve(p):
             raise CurveError(f"{where}: the point is not on the curve")
         points[key.lower()] = p
-    x2 = _g2(_field(vk, "X_2", what), f"{what} X_2")
+    x2 = _g2(require_field(vk, "X_2", what), f"{what} X_2")
     if not g2_on_curve(x2):
         raise CurveError(f"{what} X_2: the point is not on the curve")
     if not g2_in_subgroup(x2):
@@ -272,16 +210,16 @@ def parse_proof(obj: Mapping) -> PlonkProof:
     zapiki.errors.FormatError: proof.json: missing field 'B'
     """
     what = "proof.json"
-    proof = _mapping(obj, what)
-    _check_tags(proof, what, required=False)
-    points = [_g1(_field(proof, key, what), f"{what} {key}") for key in _PROOF_POINTS]
-    evals = [_integer(_field(proof, key, what), f"{what} {key}") for key in _PROOF_EVALS]
+    proof = require_object(obj, what)
+    check_tags(proof, what, required=False, protocol="plonk")
+    points = [_g1(require_field(proof, key, what), f"{what} {key}", check_range=False) for key in _PROOF_POINTS]
+    evals = [parse_decimal(require_field(proof, key, what), f"{what} {key}") for key in _PROOF_EVALS]
     return PlonkProof(*points, *evals)
 
 
 def _parse_public(obj: Any) -> list[int]:  # noqa: ANN401
-    values = _list(obj, "public.json")
-    return [_integer(v, f"public.json[{i}]") for i, v in enumerate(values)]
+    """``public.json``'s decimal strings, not reduced (:func:`verify` answers False for a value ``>= r``)."""
+    return [parse_decimal(v, f"public.json[{i}]") for i, v in enumerate(require_list(obj, "public.json"))]
 
 
 # --- the verifier ----------------------------------------------------------------------------------------------
