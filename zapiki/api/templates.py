@@ -80,6 +80,14 @@ def shared_components() -> dict[str, Any]:
     return {"FieldElement": values.FIELD, "Uint64": values.UINT64}
 
 
+def _template_systems(settings: Settings) -> dict[str, Any]:
+    """The systems this deployment proves templates with: groth16, and plonk where it has a powers of tau."""
+    field = openapi.model_schema(schema.TemplateProofRequest)["properties"]["proof_system"]
+    if not (settings.plonk_ptau or settings.templates_ptau):
+        field = {**field, "enum": ["groth16"], "description": "groth16 (plonk needs a powers of tau: plonk.ptau)"}
+    return field
+
+
 def _body_schema(template: templates.Template) -> Callable[[Settings], dict[str, Any]]:
     def body(settings: Settings) -> dict[str, Any]:
         options = openapi.model_schema(schema.TemplateProofRequest)["properties"]["options"]
@@ -89,7 +97,7 @@ def _body_schema(template: templates.Template) -> Callable[[Settings], dict[str,
             "properties": {
                 "inputs": {**_shared_schemas(template.input_schema), "description": f"{template.id}'s inputs"},
                 "options": options,
-                "proof_system": openapi.model_schema(schema.TemplateProofRequest)["properties"]["proof_system"],
+                "proof_system": _template_systems(settings),
             },
         }
 
