@@ -213,7 +213,7 @@ def test_the_dashboard_views_show_inline_in_a_notebook(zk):
         assert f'href="{zk.dashboard_link}"' in pane.object  # the views run in the service: a link to them
         return
     tabs = zk.dashboard(live=False)
-    assert list(tabs._names) == ["Jobs", "Job", "Submit", "Cluster", "Metrics", "Circuits"]
+    assert list(tabs._names) == ["Jobs", "Job", "Submit", "Templates", "Cluster", "Metrics", "Circuits"]
     jobs = zk.dashboard("jobs", live=False)
     jobs.refresh(force=True)
     assert job.id in jobs.table.value["id"].tolist()
