@@ -175,11 +175,17 @@ def verify(vkey_file: Path, public_file: Path, proof_file: Path) -> None:
     from zapiki.bn254py import verify_parsed
     from zapiki.formats.snarkjs_json import parse_verify_inputs
 
-    vk = _read_json(vkey_file, "verification key")
-    public = _read_json(public_file, "public signals")
-    proof = _read_json(proof_file, "proof")
-    parsed = parse_verify_inputs(vk, public, proof)
+    parsed = parse_verify_inputs(*verify_files(vkey_file, public_file, proof_file))
     verdict(parsed is not None and verify_parsed(*parsed))
+
+
+def verify_files(vkey_file: Path, public_file: Path, proof_file: Path) -> tuple[Any, Any, Any]:
+    """The JSON of `verify`'s three files (verification key, public signals, proof), each error naming its file."""
+    return (
+        _read_json(vkey_file, "verification key"),
+        _read_json(public_file, "public signals"),
+        _read_json(proof_file, "proof"),
+    )
 
 
 def verdict(valid: bool) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from zapiki.cli_groth16 import _errors, _input_json, _path_in, _path_out, _read, _read_json, _write, verdict
+from zapiki.cli_groth16 import _errors, _input_json, _path_in, _path_out, _read, _write, verdict, verify_files
 
 __all__ = ["plonk"]
 
@@ -89,7 +89,4 @@ def verify(vkey_file: Path, public_file: Path, proof_file: Path) -> None:
     """Verify: verification_key.json public.json proof.json. Exit 0 valid, 1 invalid, 2 error."""
     from zapiki.systems.plonk.verifier import verify as plonk_verify
 
-    vk = _read_json(vkey_file, "verification key")
-    public = _read_json(public_file, "public signals")
-    proof = _read_json(proof_file, "proof")
-    verdict(plonk_verify(vk, public, proof))
+    verdict(plonk_verify(*verify_files(vkey_file, public_file, proof_file)))
