@@ -36,6 +36,9 @@ from zapiki.witness.sandbox import probe as probe_wasm
 
 log = logging.getLogger("zapiki.service")
 
+#: The systems a template is proved with.
+TEMPLATE_SYSTEMS = ("groth16", "plonk")
+
 
 class ZapikiService:
     """Proofs, jobs, keys and stats over one database, optionally dispatching jobs to a Dask cluster."""
@@ -157,9 +160,7 @@ class ZapikiService:
         {proof_id, job_id, status: 'pending'} at once."""
         impl = systems.get(system)
         opts = self._options(options)
-        circuit_id = self._template_circuit(impl, opts, circuit_id)
-        # a template's circuit is the templates' own (private): the template's option is the permission
-        circuit_id = self._check_circuit(impl, None if opts.get("template") else user_id, circuit_id)
+        circuit_id = self._proof_circuit(impl, opts, user_id, circuit_id)
         prepared = impl.prepare_input(data, opts)
         if impl.capabilities.async_only or opts["async"]:
             [(proof_id, job_id)] = self.submit_many(user_id, system, [prepared], opts, circuit_id, prepared=True)
@@ -185,8 +186,7 @@ class ZapikiService:
         impl = systems.get(system)
         opts = self._options(options)
         if not prepared:  # create_proof checked it already
-            circuit_id = self._template_circuit(impl, opts, circuit_id)
-            circuit_id = self._check_circuit(impl, None if opts.get("template") else user_id, circuit_id)
+            circuit_id = self._proof_circuit(impl, opts, user_id, circuit_id)
         if not prepared:
             items = [_prepare(impl, i, item, opts) for i, item in enumerate(items)]
         stored = _stored_options(opts)
@@ -203,6 +203,12 @@ class ZapikiService:
             self.dispatcher.wake()
         return ids
 
+    def _proof_circuit(self, impl: Any, opts: dict[str, Any], user_id: str, circuit_id: str | None) -> str | None:  # noqa: ANN401
+        """The checked circuit a proof of `user_id` uses: a template's own circuit (private to the templates: the
+        template's option is the permission), or the one given."""
+        circuit_id = self._template_circuit(impl, opts, circuit_id)
+        return self._check_circuit(impl, None if opts.get("template") else user_id, circuit_id)
+
     def _template_circuit(self, impl: Any, opts: dict[str, Any], circuit_id: str | None) -> str | None:  # noqa: ANN401
         """With ``options.template``: the template's circuit (its keys made on first use), recorded in `opts`
         with the keys' setup; the circuit given otherwise."""
@@ -213,12 +219,9 @@ class ZapikiService:
         if not isinstance(name, str):
             raise InputError("options.template must be a template's id (a string)")
         template = templates.get(name)
-        if impl.name == "groth16":
-            circuit = self.template_keys.circuit(template)
-        elif impl.name == "plonk":
-            circuit = self.template_keys.plonk_circuit(template)
-        else:
+        if impl.name not in TEMPLATE_SYSTEMS:
             raise InputError(f"templates are proved with groth16 or plonk, not {impl.name}")
+        circuit = self.template_keys.circuit(template, system=impl.name)
         if circuit_id is not None and circuit_id != circuit["id"]:
             raise InputError(f"a {template.id} proof uses the template's own circuit, not circuit {circuit_id}")
         opts["template_setup"] = circuit["info"]["setup"]
@@ -250,7 +253,7 @@ class ZapikiService:
         tau): {proof_id, job_id, status: 'pending'}. Inputs that do not fit the template's schema are refused here
         (InputError naming the field); a false statement fails the job."""
         templates.get(template_id)  # NotFound first
-        if system not in ("groth16", "plonk"):
+        if system not in TEMPLATE_SYSTEMS:
             raise InputError(f"templates are proved with groth16 or plonk, not {system!r}")
         opts = dict(options or {}) if isinstance(options, dict) else options
         if isinstance(opts, dict):

@@ -99,17 +99,6 @@ class TemplateKeys:
             self._plonk = {**source, "setup": ptau_label(ptau)}
         return self._plonk
 
-    def plonk_circuit(self, template: templates.Template) -> dict[str, Any]:
-        """The template's PLONK circuit, its key set up from the powers of tau first when missing."""
-        source = self.plonk_source()
-        cid = self.circuit_id(template, source, "plonk")
-        found = self._by_id(cid)
-        if found is not None:
-            return found
-        with self._lock:
-            found = self._by_id(cid)
-            return found if found is not None else self._make(template, source, "plonk")
-
     def _by_id(self, circuit_id: str) -> dict[str, Any] | None:
         try:
             circuit = self.service.circuits.get(circuit_id)
@@ -118,29 +107,43 @@ class TemplateKeys:
         return circuit if circuit["status"] == "ready" else None
 
     def find(self, template: templates.Template) -> dict[str, Any] | None:
-        """The template's circuit whose keys the service proves with, if they exist: those of the configured
+        """The template's Groth16 circuit whose keys the service proves with, if they exist: those of the configured
         ``.ptau``; with none configured, keys made from any ``.ptau`` for this circuit before development ones."""
         source = self.configured()
-        if source["ptau"] is None:
-            for circuit in self.service.circuits.ready_named(self.owner(), f"template:{template.id}"):
-                info = circuit.get("info") or {}
-                if (
-                    circuit["proof_system"] == "groth16"
-                    and info.get("ptau")
-                    and info.get("circuit_sha256") == template.circuit_sha256
-                ):
-                    return circuit
-        return self._by_id(self.circuit_id(template, source))
+        wanted = self.circuit_id(template, source)
+        if source["ptau"] is not None:
+            return self._by_id(wanted)
+        circuits = self.service.circuits.ready_named(self.owner(), f"template:{template.id}")  # newest first
+        for circuit in circuits:
+            info = circuit.get("info") or {}
+            if (
+                circuit["proof_system"] == "groth16"
+                and info.get("ptau")
+                and info.get("circuit_sha256") == template.circuit_sha256
+            ):
+                return circuit
+        return next((c for c in circuits if c["id"] == wanted), None)
 
-    def circuit(self, template: templates.Template, source: dict[str, Any] | None = None) -> dict[str, Any]:
-        """The template's circuit, its keys made first (seconds, once per deployment) when missing. ``source``:
-        make them from that key source (default: the configured one, or keys found by :meth:`find`)."""
-        found = self.find(template) if source is None else self._by_id(self.circuit_id(template, source))
+    def circuit(
+        self, template: templates.Template, source: dict[str, Any] | None = None, system: str = "groth16"
+    ) -> dict[str, Any]:
+        """The template's ``system`` circuit, its keys made first (seconds, once per deployment) when missing.
+        ``source``: make them from that key source (default for groth16: the configured one, or keys found by
+        :meth:`find`; for plonk: :meth:`plonk_source`)."""
+        if system == "plonk" and source is None:
+            source = self.plonk_source()
+
+        def existing() -> dict[str, Any] | None:
+            if source is None:
+                return self.find(template)
+            return self._by_id(self.circuit_id(template, source, system))
+
+        found = existing()
         if found is not None:
             return found
         with self._lock:
-            found = self.find(template) if source is None else self._by_id(self.circuit_id(template, source))
-            return found if found is not None else self._make(template, source or self.configured())
+            found = existing()
+            return found if found is not None else self._make(template, source or self.configured(), system)
 
     def _make(self, template: templates.Template, source: dict[str, Any], system: str = "groth16") -> dict[str, Any]:
         svc, cid = self.service, self.circuit_id(template, source, system)
@@ -150,18 +153,18 @@ class TemplateKeys:
 
         wasm, r1cs = template.wasm, template.r1cs
         wasm_info = probe(wasm, svc.settings.wasm)
-        zkey = None
         if system == "plonk":
             from zapiki.systems.plonk.system import PlonkSystem
 
             ptau = source["ptau"]["path"]
             zkey, vkey, info = PlonkSystem().circuit_keys(wasm_info, zkey=None, r1cs=r1cs, limits=None, ptau=ptau)
-        elif source["ptau"] is not None:
-            from zapiki.systems.groth16.ptau_setup import contribute, setup_from_ptau
+        else:
+            zkey = None  # a development setup
+            if source["ptau"] is not None:
+                from zapiki.systems.groth16.ptau_setup import contribute, setup_from_ptau
 
-            start = setup_from_ptau(r1cs, source["ptau"]["path"])  # delta = 1: a contribution is a must
-            zkey = contribute(start.zkey, name="zapiki template keys").zkey_bytes
-        if system != "plonk":
+                start = setup_from_ptau(r1cs, source["ptau"]["path"])  # delta = 1: a contribution is a must
+                zkey = contribute(start.zkey, name="zapiki template keys").zkey_bytes
             zkey, vkey, info = groth16.Groth16System().circuit_keys(wasm_info, zkey=zkey, r1cs=r1cs, limits=None)
         info = {**info, "setup": source["setup"], "template": template.id, "circuit_sha256": template.circuit_sha256}
         if source["ptau"] is not None:
