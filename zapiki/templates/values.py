@@ -15,13 +15,14 @@ import datetime as dt
 from typing import Any
 
 from zapiki.errors import InputError
+from zapiki.formats.moduli import BN254_R
 
 __all__ = [
     "CREDENTIAL", "DATE", "FIELD", "UINT64", "below_pattern", "date_int", "date_text", "field_element", "today",
     "uint64",
 ]  # fmt: skip
 
-R = 21888242871839275222246405745257275088548364400416034343698204186575808495617
+R = BN254_R
 
 
 def below_pattern(bound: int, base: int = 10) -> str:
