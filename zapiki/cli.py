@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from zapiki.cli_groth16 import _errors  # one error policy: `error: ...` on stderr, exit status 2
 from zapiki.errors import ZapikiError
 
 
@@ -292,6 +293,7 @@ def templates() -> None:
 
 @templates.command("list")
 @click.option("--category", default=None, help="Only templates of this category.")
+@_errors
 def templates_list(category: str | None) -> None:
     """The templates: id, category, constraints, title."""
     from zapiki import templates as catalogue
@@ -303,6 +305,7 @@ def templates_list(category: str | None) -> None:
 @templates.command("show")
 @click.argument("template_id")
 @click.option("--json", "as_json", is_flag=True, help="The input schema, example and public signals as JSON.")
+@_errors
 def templates_show(template_id: str, as_json: bool) -> None:
     """A template's documentation (markdown), or its description as JSON."""
     import json
@@ -319,6 +322,7 @@ def templates_show(template_id: str, as_json: bool) -> None:
                    "configuration, else a development setup (single party, not a ceremony).")  # fmt: skip
 @db_option
 @config_option
+@_errors
 def templates_setup(ptau: str | None, db: str | None, config: str | None) -> None:
     """Make every template's keys in the service's database now (the service otherwise makes them on a template's
     first proof). Keys made from a .ptau are used by the service even where templates.ptau is not set."""

@@ -255,8 +255,8 @@ class ZapikiService:
         templates.get(template_id)  # NotFound first
         if system not in TEMPLATE_SYSTEMS:
             raise InputError(f"templates are proved with groth16 or plonk, not {system!r}")
-        opts = dict(options or {}) if isinstance(options, dict) else options
-        if isinstance(opts, dict):
+        opts = {} if options is None else dict(options) if isinstance(options, dict) else options
+        if isinstance(opts, dict):  # anything else is refused by create_proof, naming options
             opts["template"] = template_id
             opts["async"] = True  # a template proof is always a job
         return self.create_proof(user_id, system, inputs, opts, circuit_id)
