@@ -187,3 +187,22 @@ def test_a_powers_of_tau_whose_header_lies_fails_the_setup_by_name(db_url, make_
     assert up.status_code == 202, up.text
     circuit = _wait(api.alice, f"/api/v1/circuits/{up.json()['id']}", lambda c: c["status"] != "setting_up")
     assert circuit["status"] == "failed" and "ptau" in circuit["error_message"], circuit
+
+
+@pytest.mark.timeout(900)
+def test_a_plonk_job_runs_at_its_priority_and_fails_for_good_past_its_timeout(api, snarkjs_key):
+    """Jobs as for Groth16: the queue the key chose, and a job past its deadline fails as a timeout (the prover
+    checks it between stages), not retried by default."""
+    up = _upload(api.alice, "multiplier-timeout", wasm=(FIXTURE / "circuit.wasm").read_bytes(), zkey=snarkjs_key)
+    body = {
+        "proof_system": "plonk",
+        "circuit_id": up.json()["id"],
+        "data": {"a": 3, "b": 11},
+        "options": {"priority": "high", "timeout_s": 1e-6, "max_retries": 3},
+    }
+    made = api.alice.post("/api/v1/proofs", json=body)
+    assert made.status_code == 202, made.text
+    job = _wait(api.alice, f"/api/v1/jobs/{made.json()['job_id']}", lambda j: j["status"] in ("completed", "failed"))
+    assert job["queue"] == "high" and job["proof_system"] == "plonk"
+    assert job["status"] == "failed" and job["error_message"] == "timeout", job
+    assert job["retry_count"] == 0 and job["runs"] == 1
