@@ -12,7 +12,7 @@ SCHEDULER_DASHBOARD ?= 127.0.0.1:8787
 # A tcp:// SCHEDULER (a trusted test network only) gets no TLS options.
 WORKER_TLS = $(if $(filter tls://%,$(SCHEDULER)),--certs $(CERTS))
 
-.PHONY: install install-test run run-scheduler run-worker certs test lint bench clean
+.PHONY: install install-test native run run-scheduler run-worker certs test lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,8 +36,18 @@ $(NODE_TOOLS): .ci/node/package.json
 			|| echo "npm install failed: the interop tests will be skipped (and fail under CI=true)"; \
 	else echo "npm not found: the interop tests will be skipped (apt-get install nodejs npm)"; fi
 
-install: $(VENV)/.installed
-install-test: $(VENV)/.installed-test
+# The Groth16 prover's kernels compiled ahead of time (zapiki/native; numba's pycc, a C compiler): proofs then load
+# no numba. Without them (no compiler) the prover uses the numba kernels, with the same results.
+NATIVE := zapiki/native/_bn254.stamp
+$(NATIVE): $(VENV)/.installed $(wildcard zapiki/kernels/*.py)
+	$(BIN)/python -m zapiki.kernels.aot \
+		|| echo "compiling the kernels ahead of time failed: the prover will use numba's (a C compiler is needed)"
+
+## native: compile the prover's kernels ahead of time (part of install)
+native: $(NATIVE)
+
+install: $(VENV)/.installed $(NATIVE)
+install-test: $(VENV)/.installed-test $(NATIVE)
 
 ## run: zapiki serve on embedded SQLite (./.zapiki/) and a local Dask cluster (TLS, temporary credentials)
 run: install

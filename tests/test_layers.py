@@ -10,7 +10,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "zapiki"
 
 LAYERS = [
     {"errors", "limits", "lazy", "privatefiles", "config", "cluster_security", "logs"},  # foundations
-    {"kernels", "bn254py", "babyjub"},  # BN254 arithmetic (numba) and its readable twin; Baby Jubjub, Poseidon
+    {"kernels", "native", "bn254py", "babyjub"},  # BN254 (numba; compiled ahead of time; on ints); Baby Jubjub
     {"formats", "witness", "templates"},  # file formats; the circom witness runtime; the proof templates
     {"systems"},  # proof systems
     {"store", "jobs"},  # the database; running jobs on Dask

@@ -28,7 +28,7 @@ from .curve import G1Point, G2Point, g1_lincomb, g1_on_curve, g2_in_subgroup, g2
 from .fields import Q, R
 from .pairing import pairing_check
 
-__all__ = ["verify_parsed"]
+__all__ = ["verify_parsed", "verify_with_checked_key"]
 
 
 def _as_g1(p: G1Point) -> G1Point:
@@ -60,6 +60,12 @@ def verify_parsed(vk: Any, public: Sequence[int], proof: Any) -> bool:  # noqa: 
     ``VerificationKey`` and ``Groth16Proof`` (affine int coordinates, None for infinity), and the public signals
     as ints."""
     _check_vkey(vk)
+    return verify_with_checked_key(vk, public, proof)
+
+
+def verify_with_checked_key(vk: Any, public: Sequence[int], proof: Any) -> bool:  # noqa: ANN401
+    """:func:`verify_parsed` for a verification key whose points were checked already (a proving key's own,
+    checked when it was read): the proof and the public signals are checked, the key is not."""
     if len(public) != len(vk.ic) - 1 or any(not 0 <= int(x) < R for x in public):
         return False
     a, b, c = _as_g1(proof.a), _as_g2(proof.b), _as_g1(proof.c)

@@ -63,15 +63,29 @@ def _configure_caches() -> None:
         pass
 
 
-def _warmup() -> None:
-    """Load every kernel a proof uses (from numba's cache; compiled on a fresh machine), the Groth16 stages' too."""
-    try:
-        from zapiki.systems.groth16.warmup import warmup as groth16_warmup
-        from zapiki.systems.plonk.warmup import warmup as plonk_warmup
-    except ImportError:
-        return
+def warm_numba_kernels() -> None:
+    """Every numba kernel a job may use: compiled on a fresh machine (into numba's cache), else loaded from it."""
+    from zapiki.systems.groth16.warmup import warmup as groth16_warmup
+    from zapiki.systems.plonk.warmup import warmup as plonk_warmup
+
     groth16_warmup()
     plonk_warmup()
+
+
+def _warmup() -> None:
+    """No job may pay a compilation. With the compiled kernels (zapiki.native) a Groth16 proof needs no numba:
+    the numba kernels (PLONK, setups, constraint checks) are compiled into numba's cache by a throwaway process,
+    and this one stays without numba (about 110 MB less) until a job needs them, then loads them from the cache.
+    Without the compiled kernels this process loads them all now."""
+    from zapiki import native
+
+    if native.module() is None:
+        warm_numba_kernels()
+        return
+    import subprocess
+
+    warm = "from zapiki.jobs.child import warm_numba_kernels; warm_numba_kernels()"
+    subprocess.run([sys.executable, "-c", warm], stdin=subprocess.DEVNULL, check=False, timeout=1800)
 
 
 if __name__ == "__main__":

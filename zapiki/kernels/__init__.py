@@ -1,6 +1,8 @@
 """Numba arithmetic engine for BN254: fields, curves, MSM, NTT and pairing (snarkjs-compatible).
 
-This package is a library layer of its own: it imports nothing from zapiki except :mod:`zapiki.errors`.
+This package is a library layer of its own: it imports nothing from zapiki except :mod:`zapiki.errors` and
+:mod:`zapiki.native` (the numba-free MSM and NTT drivers it shares with the same kernels compiled ahead of time;
+:mod:`.aot` compiles them).
 
 Data layout, everywhere: uint64 numpy arrays whose last axis holds 4 little-endian 64-bit limbs; field
 elements are in Montgomery form (a * 2^256 mod p) unless a function says "plain".
@@ -34,7 +36,8 @@ raw limbs of v*R^2, and ``fr.mul`` of it with raw *plain* witness limbs (``np.fr
 gives v*w in Montgomery form directly.
 
 Threads: the array kernels release the GIL (``nogil``), so independent MSMs/NTTs can run in Python threads;
-MSM and NTT also use numba's own thread pool (``numba.set_num_threads``). With numba's OpenMP threading
+an MSM splits its digits and windows between numba's thread count of Python threads, the NTT and the witness map
+use numba's own thread pool (``numba.set_num_threads``). With numba's OpenMP threading
 layer a process must not ``fork`` after a parallel kernel ran: start workers with spawn/forkserver.
 
 Example:

@@ -15,28 +15,23 @@ Twiddle tables (omega_k^j, j < n/2) are cached per size.
 
 from __future__ import annotations
 
-from functools import lru_cache
+import sys
 
 import numpy as np
 from numba import njit, prange
 
-from zapiki.errors import InputError
+from zapiki.native import ntt as drivers
 
-from .constants import OMEGA_2_28, TWO_ADICITY
-from .constants import R as MOD_R
+from .constants import TWO_ADICITY
 from .field import pow_limbs
-from .fr import FR_FIELD, ONE, PINV, P, fr_add, fr_mul, fr_sub
+from .fr import ONE, PINV, P, fr_add, fr_mul, fr_sub
 from .limbs import load, store
 
 #: Largest supported transform, log2.
 MAX_LOG_N = TWO_ADICITY
 
 
-def root_of_unity(log_n: int) -> int:
-    """snarkjs's primitive 2^log_n-th root of unity, a Python int."""
-    if not 0 <= log_n <= MAX_LOG_N:
-        raise InputError(f"NTT size 2^{log_n} is outside 2^0 .. 2^{MAX_LOG_N}")
-    return pow(OMEGA_2_28, 1 << (MAX_LOG_N - log_n), MOD_R)
+root_of_unity = drivers.root_of_unity
 
 
 @njit(cache=True, nogil=True)
@@ -152,71 +147,29 @@ def reverse_tail(a: np.ndarray) -> None:
         j -= 1
 
 
-def _mont(x: int) -> tuple:
-    return tuple(np.uint64(v) for v in FR_FIELD.from_ints([x])[0])
+_THIS = sys.modules[__name__]  # these kernels, under the names the compiled module gives them
 
 
-@lru_cache(maxsize=8)
 def twiddles(log_n: int) -> np.ndarray:
-    """omega_(log_n)^j for j < 2^(log_n - 1), Montgomery (n/2, 4); cached (read-only)."""
-    half = max(1, (1 << log_n) // 2)
-    out = np.empty((half, 4), dtype=np.uint64)
-    powers_into(_mont(root_of_unity(log_n)), _mont(1), out)
-    out.setflags(write=False)
-    return out
-
-
-def _prepare(a: np.ndarray) -> tuple[np.ndarray, int]:
-    arr = np.array(a, dtype=np.uint64, copy=True, order="C")
-    if arr.ndim != 2 or arr.shape[1] != 4:
-        raise InputError(f"NTT input must be (n, 4) uint64 Fr limbs, got shape {arr.shape}")
-    n = arr.shape[0]
-    if n == 0 or n & (n - 1):
-        raise InputError(f"NTT size must be a power of two, got {n}")
-    log_n = n.bit_length() - 1
-    if log_n > MAX_LOG_N:
-        raise InputError(f"NTT size 2^{log_n} exceeds 2^{MAX_LOG_N}")
-    return arr, log_n
+    """omega_(log_n)^j for j < 2^(log_n - 1), Montgomery (n/2, 4); cached, not to be written to."""
+    return drivers.twiddles(_THIS, log_n)
 
 
 def ntt(a: np.ndarray) -> np.ndarray:
     """Forward NTT (coefficients -> evaluations at omega^i), new array."""
-    arr, log_n = _prepare(a)
-    if log_n:
-        ntt_in_place(arr, twiddles(log_n), log_n)
-    return arr
+    return drivers.ntt(_THIS, a)
 
 
 def intt(a: np.ndarray) -> np.ndarray:
     """Inverse NTT (evaluations at omega^i -> coefficients), new array."""
-    arr, log_n = _prepare(a)
-    if log_n:
-        ntt_in_place(arr, twiddles(log_n), log_n)
-        reverse_tail(arr)
-        scale_into(arr, _mont(pow(arr.shape[0], -1, MOD_R)))
-    return arr
-
-
-def _shift_powers(n: int, shift: int) -> np.ndarray:
-    out = np.empty((n, 4), dtype=np.uint64)
-    powers_into(_mont(shift), _mont(1), out)
-    return out
+    return drivers.intt(_THIS, a)
 
 
 def coset_ntt(a: np.ndarray, shift: int | None = None) -> np.ndarray:
     """Evaluations at shift * omega^i (default shift: omega_(k+1), snarkjs's odd coset), new array."""
-    arr, log_n = _prepare(a)
-    shift = root_of_unity(log_n + 1) if shift is None else shift % MOD_R
-    mul_rows_into(arr, _shift_powers(arr.shape[0], shift))
-    if log_n:
-        ntt_in_place(arr, twiddles(log_n), log_n)
-    return arr
+    return drivers.coset_ntt(_THIS, a, shift)
 
 
 def coset_intt(a: np.ndarray, shift: int | None = None) -> np.ndarray:
     """Inverse of :func:`coset_ntt` with the same shift."""
-    arr, log_n = _prepare(a)
-    shift = root_of_unity(log_n + 1) if shift is None else shift % MOD_R
-    out = intt(arr)
-    mul_rows_into(out, _shift_powers(out.shape[0], pow(shift, -1, MOD_R)))
-    return out
+    return drivers.coset_intt(_THIS, a, shift)

@@ -5,7 +5,8 @@ file's bytes) and adds the coefficient table regrouped for the witness map: per 
 sorted by constraint row with CSR row pointers, so every row's sum is independent (parallel over rows).
 
 The key's bulk points (A, B1, B2, C, H) are not checked to lie on the curve: that would cost more than a proof
-and a corrupt point only yields a proof that fails verification. The six header points are checked.
+and a corrupt point only yields a proof that fails verification. The six header points are checked, on Python
+ints (:mod:`zapiki.bn254py`: a few milliseconds, where the curve kernels would first have to be loaded).
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from pathlib import Path
 import numpy as np
 from cachetools import LRUCache
 
+from zapiki.bn254py.curve import g1_on_curve, g2_in_subgroup
 from zapiki.errors import FormatError
-from zapiki.formats import ZKey, read_zkey
-from zapiki.kernels import g1, g2
+from zapiki.formats import VerificationKey, ZKey, read_zkey
+from zapiki.formats.zkey import g1_to_ints, g2_to_ints, zkey_verification_key
 
 __all__ = ["ProvingKey", "clear_cache", "load_proving_key", "proving_key_from_zkey"]
 
@@ -37,6 +39,11 @@ class ProvingKey:
     signal: tuple[np.ndarray, np.ndarray]
     #: Per matrix: coefficient value ``v * R^2 mod r`` as ``(n, 4)`` uint64 limbs, sorted by row.
     value: tuple[np.ndarray, np.ndarray]
+    #: The verification key on Python ints (its header points checked), for the prover's self-check.
+    vkey: VerificationKey
+    #: beta1 and delta1, plain affine ints (the prover's last, constant-size step works on Python ints).
+    beta1: tuple[int, int] | None
+    delta1: tuple[int, int] | None
 
     @property
     def sha256(self) -> str:
@@ -57,11 +64,12 @@ class ProvingKey:
 
 def proving_key_from_zkey(zkey: ZKey) -> ProvingKey:
     """Regroup a parsed key's coefficients by matrix and row; check its header points."""
-    for name in ("alpha1", "beta1", "delta1"):
-        if not g1.on_curve(getattr(zkey, name)).all():
+    g1s = {name: g1_to_ints(getattr(zkey, name)) for name in ("alpha1", "beta1", "delta1")}
+    for name, point in g1s.items():
+        if not g1_on_curve(point):
             raise FormatError(f"zkey: {name} is not a point of G1")
     for name in ("beta2", "gamma2", "delta2"):
-        if not g2.in_subgroup(getattr(zkey, name)).all():
+        if not g2_in_subgroup(g2_to_ints(getattr(zkey, name))):
             raise FormatError(f"zkey: {name} is not a point of G2")
     coeffs = zkey.coeffs
     matrix = np.asarray(coeffs["matrix"])
@@ -76,7 +84,10 @@ def proving_key_from_zkey(zkey: ZKey) -> ProvingKey:
         ptrs.append(ptr)
         sigs.append(np.ascontiguousarray(coeffs["signal"][order], dtype=np.int64))
         vals.append(np.ascontiguousarray(coeffs["value"][order], dtype=np.uint64))
-    return ProvingKey(zkey=zkey, row_ptr=(ptrs[0], ptrs[1]), signal=(sigs[0], sigs[1]), value=(vals[0], vals[1]))
+    return ProvingKey(
+        zkey=zkey, row_ptr=(ptrs[0], ptrs[1]), signal=(sigs[0], sigs[1]), value=(vals[0], vals[1]),
+        vkey=zkey_verification_key(zkey), beta1=g1s["beta1"], delta1=g1s["delta1"],
+    )  # fmt: skip
 
 
 #: Parsed keys kept per process (a 2^16 key is ~100 MB of arrays); `configure_caches` changes it.

@@ -26,14 +26,18 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from zapiki import native
+from zapiki.bn254py.curve import G1Point, G2Point, g1_lincomb, g2_lincomb
+from zapiki.bn254py.fields import f2_inv, f2_mul, f2_sqr
 from zapiki.errors import WitnessError
-from zapiki.formats import BN254_R, R1CS, Groth16Proof, check_witness, proof_to_json
-from zapiki.kernels import g1, g2, msm
+from zapiki.formats import BN254_Q, BN254_R, R1CS, Groth16Proof, check_witness, proof_to_json
+from zapiki.formats.field import from_montgomery, limbs_to_ints
+from zapiki.native import msm as native_msm
 
 from .keys import ProvingKey
 from .witness_map import coset_evaluations, evaluate_ab, first_unsatisfied, h_scalars
 
-__all__ = ["Proof", "check_constraints", "msm_concurrency", "prove"]
+__all__ = ["Proof", "check_constraints", "msm", "msm_concurrency", "prove"]
 
 
 @dataclass
@@ -70,9 +74,25 @@ def check_constraints(r1cs: R1CS, pk: ProvingKey | None, witness: np.ndarray) ->
         )
 
 
-def _plain_limbs(values: list[int]) -> np.ndarray:
-    data = b"".join(v.to_bytes(32, "little") for v in values)
-    return np.frombuffer(data, dtype="<u8").astype(np.uint64).reshape(-1, 4)
+def _g1_affine(jac: np.ndarray) -> G1Point:
+    """A Jacobian G1 point ``(1, 3, 4)`` of the kernels (Montgomery) as plain affine ints, None for infinity."""
+    X, Y, Z = (from_montgomery(v, BN254_Q) for v in limbs_to_ints(jac.reshape(3, 4)))
+    if Z == 0:
+        return None
+    zi = pow(Z, -1, BN254_Q)
+    zi2 = zi * zi % BN254_Q
+    return X * zi2 % BN254_Q, Y * zi2 * zi % BN254_Q
+
+
+def _g2_affine(jac: np.ndarray) -> G2Point:
+    """A Jacobian G2 point ``(1, 3, 2, 4)`` of the kernels as plain affine ints, None for infinity."""
+    c = [from_montgomery(v, BN254_Q) for v in limbs_to_ints(jac.reshape(6, 4))]
+    X, Y, Z = (c[0], c[1]), (c[2], c[3]), (c[4], c[5])
+    if Z == (0, 0):
+        return None
+    zi = f2_inv(Z)
+    zi2 = f2_sqr(zi)
+    return f2_mul(X, zi2), f2_mul(Y, f2_mul(zi2, zi))
 
 
 def _limbs_to_int(row: np.ndarray) -> int:
@@ -142,18 +162,15 @@ def prove(
     tick()
 
     t = time.perf_counter()
+    # the constant-size end on Python ints (zapiki.bn254py): a few milliseconds, and no curve kernel to load
     r, s = rs if rs is not None else (_random_scalar(), _random_scalar())
-    rs_l = _plain_limbs([r, s, r * s % BN254_R])
-    delta1 = g1.to_jacobian(zk.delta1)
-    pi_a = g1.add(g1.add_mixed(sums["msm_a"], zk.alpha1), g1.scalar_mul(delta1, rs_l[0:1]))
-    pi_b = g2.add(g2.add_mixed(sums["msm_b2"], zk.beta2), g2.scalar_mul(g2.to_jacobian(zk.delta2), rs_l[1:2]))
-    b1 = g1.add(g1.add_mixed(sums["msm_b1"], zk.beta1), g1.scalar_mul(delta1, rs_l[1:2]))
-    pi_c = g1.add(sums["msm_c"], sums["msm_h"])
-    pi_c = g1.add(pi_c, g1.scalar_mul(pi_a, rs_l[1:2]))
-    pi_c = g1.add(pi_c, g1.scalar_mul(b1, rs_l[0:1]))
-    pi_c = g1.add(pi_c, g1.neg(g1.scalar_mul(delta1, rs_l[2:3])))
-    (pa, pc), (pb,) = g1.to_ints(g1.to_affine(np.concatenate([pi_a, pi_c]))), g2.to_ints(g2.to_affine(pi_b))
-    proof = Proof(Groth16Proof(pa, pb, pc), [_limbs_to_int(w[i]) for i in range(1, n_pub + 1)], timings)
+    a_sum, b1_sum, c_sum, h_sum = (_g1_affine(sums[k]) for k in ("msm_a", "msm_b1", "msm_c", "msm_h"))
+    vk, delta1 = pk.vkey, pk.delta1
+    pi_a = g1_lincomb([a_sum, vk.alpha1, delta1], [1, 1, r])
+    pi_b = g2_lincomb([_g2_affine(sums["msm_b2"]), vk.beta2, vk.delta2], [1, 1, s])
+    b1 = g1_lincomb([b1_sum, pk.beta1, delta1], [1, 1, s])
+    pi_c = g1_lincomb([c_sum, h_sum, pi_a, b1, delta1], [1, 1, s, r, -r * s % BN254_R])
+    proof = Proof(Groth16Proof(pi_a, pi_b, pi_c), [_limbs_to_int(w[i]) for i in range(1, n_pub + 1)], timings)
     timings["assemble"] = time.perf_counter() - t
 
     if self_check:
@@ -180,6 +197,17 @@ def msm_concurrency() -> int:
         return min(5, int(env))
     cpus = os.cpu_count() or 1
     return 1 if cpus <= 4 else min(5, cpus // 4)
+
+
+def msm(points: np.ndarray, scalars: np.ndarray) -> np.ndarray:
+    """The MSM on the compiled kernels where built (:mod:`zapiki.native`: no numba in this process), else on
+    numba's; the same result either way."""
+    compiled = native.module()
+    if compiled is not None:
+        return native_msm.msm(points, scalars, compiled, native.threads())
+    from zapiki.kernels import msm as jit_msm
+
+    return jit_msm(points, scalars)
 
 
 def _timed(fn: Callable, *args: object) -> tuple[object, float]:
