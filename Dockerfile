@@ -18,11 +18,11 @@ RUN python3 -c "import tomllib; print('\n'.join(tomllib.load(open('/src/pyprojec
 COPY README.md scheduler_config.yaml /src/
 COPY zapiki /src/zapiki
 RUN /opt/zapiki/bin/pip install --no-deps /src
-# The Groth16 prover's kernels compiled ahead of time (zapiki.native; numba's pycc needs a C compiler and Python's
-# headers, in this stage only), for any x86-64: a proof in the image then loads no numba at all.
+# The Groth16 prover's kernels compiled ahead of time (zapiki.native; numba's pycc needs C and C++ compilers and
+# Python's headers, in this stage only), for any x86-64: a proof in the image then loads no numba at all.
 # hadolint ignore=DL3008
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends gcc libc6-dev \
+    && apt-get install -y --no-install-recommends gcc g++ libc6-dev \
     && { python3 -c "import os, sysconfig; assert os.path.exists(sysconfig.get_paths()['include'] + '/Python.h')" \
          || apt-get install -y --no-install-recommends python3-dev; } \
     && rm -rf /var/lib/apt/lists/* \

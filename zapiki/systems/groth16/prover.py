@@ -120,7 +120,7 @@ def prove(
     tick = checkpoint or (lambda: None)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    w = np.ascontiguousarray(witness, dtype=np.uint64)
+    w = np.require(witness, dtype=np.uint64, requirements=["C", "W"])  # the compiled kernels take writable arrays
     check_witness(pk.zkey, w)
     if r1cs is not None:
         check_constraints(r1cs, pk, w)
