@@ -131,7 +131,7 @@ def prove(zkey_file: Path, witness_file: Path, proof_file: Path, public_file: Pa
     from zapiki.systems.groth16 import prove as do_prove
 
     t0 = time.perf_counter()
-    pk = load_proving_key(_read(zkey_file, "zkey"))
+    pk = load_proving_key(zkey_file)  # a path: the file's bytes are dropped as soon as they are parsed
     t_parse = time.perf_counter() - t0
     w = read_wtns(_read(witness_file, "witness"))
     out = do_prove(pk, w.values, r1cs=_load_r1cs(r1cs_file))
@@ -159,7 +159,7 @@ def fullprove(input_file: Path, wasm_file: Path, zkey_file: Path, proof_file: Pa
 
     inputs = _input_json(input_file)
     witness = witness_calculator(_read(wasm_file, "wasm")).calculate(inputs)
-    out = do_prove(load_proving_key(_read(zkey_file, "zkey")), witness, r1cs=_load_r1cs(r1cs_file))
+    out = do_prove(load_proving_key(zkey_file), witness, r1cs=_load_r1cs(r1cs_file))
     _write_proof(out, proof_file, public_file)
 
 

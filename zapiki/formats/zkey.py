@@ -199,8 +199,9 @@ def _point_sections(n_vars: int, n_public: int, domain_size: int) -> tuple[tuple
     )
 
 
-def read_zkey(source: Source) -> ZKey:
-    """Read a Groth16 ``.zkey`` from a path or a bytes-like object.
+def read_zkey(source: Source, sha256: str | None = None) -> ZKey:
+    """Read a Groth16 ``.zkey`` from a path or a bytes-like object (``sha256``: its bytes' hex digest, when the
+    caller has it already: hashing a 2^20 key takes a second).
 
     Raises :class:`~zapiki.errors.FormatError` for a truncated file, a wrong magic, an unsupported version or
     protocol (PLONK/FFLONK keys are rejected by name), moduli other than BN254's, section sizes that disagree
@@ -208,7 +209,7 @@ def read_zkey(source: Source) -> ZKey:
     of range.
     """
     data = load_bytes(source)
-    digest = hashlib.sha256(data).hexdigest()
+    digest = sha256 or hashlib.sha256(data).hexdigest()
     bf = parse_binfile(data, b"zkey", "zkey", max_version=1)
     header, hdr = _read_header(bf)
     n_vars, n_public, domain_size = header.n_vars, header.n_public, header.domain_size
