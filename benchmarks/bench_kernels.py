@@ -7,6 +7,12 @@ Kernels are warmed up (compiled or loaded from the cache) before timing; each fi
 extrapolated where the full size would take minutes: such rows say "extrapolated" and from what size.
 py_ecc has no NTT; its column there is the pure-Python int FFT of zapiki.kernels.reference, the same
 arithmetic py_ecc would do. ``--quick`` skips the 2^20 sizes. The machine is shared: expect noise.
+
+The MSM table compares the kernels compiled ahead of time (zapiki.native, which the prover uses when built:
+``python -m zapiki.kernels.aot``) and numba's (at 2^16 only) with the operation-count model of
+zapiki.native.msm, for G1 and G2, on 1 thread (CPU time) and 2 threads (wall time). Its points are a proving
+key's, repeated cyclically up to n (fine for timing); the model's ns per point is its field multiplications per
+point times the measured Fq multiplication, one Fq2 multiplication counted as 3 Fq multiplications for G2.
 """
 
 from __future__ import annotations
@@ -15,17 +21,26 @@ import argparse
 import json
 import math
 import time
+from functools import partial
 
 import numba
 import numpy as np
 from numba import njit
 
+from zapiki import native
+from zapiki.formats import read_zkey
 from zapiki.kernels import fr, g1, g2, msm, ntt, pairing_check, reference, warmup
 from zapiki.kernels.constants import R
 from zapiki.kernels.fq import fq_mul
 from zapiki.kernels.fr import fr_mul
 from zapiki.kernels.limbs import load, store
 from zapiki.kernels.msm import choose_window, window_cost, windows
+from zapiki.native.msm import msm as native_msm
+
+#: The proving key whose A and B2 points the MSM table uses (repeated cyclically up to n).
+MSM_ZKEY = "/work/shared/fixtures/groth16/poseidon_chain_2p16/circuit.zkey"
+#: Fq multiplications per Fq2 multiplication (Karatsuba) in the G2 cost model.
+FQ2_MUL_IN_FQ = 3
 
 
 @njit
@@ -47,12 +62,12 @@ def msm_model_ns_per_point(n: int, threads: int, fq_mul_s: float) -> tuple[float
     return mults, mults * fq_mul_s * 1e9 * math.ceil(windows(c) / threads) / windows(c)
 
 
-def best_of(fn, repeat: int) -> float:
+def best_of(fn, repeat: int, clock=time.perf_counter) -> float:  # noqa: ANN001
     best = math.inf
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        t0 = clock()
         fn()
-        best = min(best, time.perf_counter() - t0)
+        best = min(best, clock() - t0)
     return best
 
 
@@ -89,6 +104,78 @@ def random_scalars(n: int, rng: np.random.Generator) -> np.ndarray:
     k = rng.integers(0, 2**64, size=(n, 4), dtype=np.uint64)
     k[:, 3] &= np.uint64((1 << 61) - 1)  # below 2^253 < r
     return k
+
+
+def key_points(n: int) -> dict[str, np.ndarray]:
+    """n affine G1 and G2 points from :data:`MSM_ZKEY` (its A and B2 points, those at infinity dropped),
+    repeated cyclically up to n: distinct in memory, so as costly as random points for the MSM."""
+    key = read_zkey(MSM_ZKEY)
+    out = {}
+    for group, base in (("G1", key.a), ("G2", key.b2)):
+        base = base[base.reshape(base.shape[0], -1).any(axis=1)]
+        out[group] = np.resize(base, (n, *base.shape[1:]))
+    return out
+
+
+def _run_msm(name: str, mod, pts: np.ndarray, ks: np.ndarray, threads: int) -> np.ndarray:  # noqa: ANN001
+    """One MSM on the compiled kernels (``mod``) or numba's, over ``threads`` threads."""
+    if name == "compiled":
+        return native_msm(pts, ks, mod, threads)
+    numba.set_num_threads(threads)
+    try:
+        return msm(pts, ks)
+    finally:
+        numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+
+
+def msm_table(log_sizes: list[int], threads_list: list[int], fq_mul_s: float, repeat: int, rng) -> None:  # noqa: ANN001
+    """The compiled MSM (and numba's at 2^16) beside the cost model; results checked equal once per size."""
+    mod = native.module()
+    if mod is None:
+        print("MSM, compiled kernels: not built (python -m zapiki.kernels.aot); numba's MSM is timed above")
+        return
+    print(
+        f"{'MSM (1 thread: CPU, 2: wall)':<34} {'ms':>9} {'ns/point':>9} {'model':>9} {'meas/model':>10}"
+        f"  window, field mults/point (G2: Fq2 mults, 1 Fq2 mul = {FQ2_MUL_IN_FQ} Fq mul)"
+    )
+    for log_n in log_sizes:
+        n = 1 << log_n
+        points = key_points(n)
+        ks = random_scalars(n, rng)
+        for group, curve in (("G1", g1), ("G2", g2)):
+            pts = points[group]
+            per_mul = fq_mul_s * (FQ2_MUL_IN_FQ if group == "G2" else 1)
+            # numba's result, the reference for this size (at 2^20 numba's MSM runs once, untimed)
+            expected = curve.to_affine(_run_msm("numba", mod, pts, ks, max(threads_list)))
+            for name in ("compiled", "numba") if log_n <= 16 else ("compiled",):
+                for threads in threads_list:
+                    run = partial(_run_msm, name, mod, pts, ks, threads)
+                    result = run()  # also the warm-up
+                    assert np.array_equal(curve.to_affine(result), expected), (group, log_n, name, threads)
+                    clock = time.process_time if threads == 1 else time.perf_counter
+                    t = best_of(run, repeat if log_n < 20 else max(1, repeat - 1), clock)
+                    mults, model = msm_model_ns_per_point(n, threads, per_mul)
+                    measured = t * 1e9 / n
+                    label = f"  {group} 2^{log_n} {name}, {threads} thread(s)"
+                    c = choose_window(n, threads)
+                    print(
+                        f"{label:<34} {t * 1e3:>9.1f} {measured:>9.0f} {model:>9.0f} {measured / model:>10.2f}"
+                        f"  c={c}, {mults:.1f}",
+                        flush=True,
+                    )
+                    ROWS.append(
+                        {
+                            "name": f"{group} MSM 2^{log_n} {name} {threads}t",
+                            "clock": "cpu" if threads == 1 else "wall",
+                            "ours_s": t,
+                            "measured_ns_per_point": measured,
+                            "model_ns_per_point": model,
+                            "window": c,
+                            "field_mults_per_point": mults,
+                            "fq_mul_per_field_mul": FQ2_MUL_IN_FQ if group == "G2" else 1,
+                        }
+                    )
+        del points
 
 
 def pyecc_msm_time(group_name: str, n_small: int) -> float:
@@ -182,6 +269,9 @@ def main() -> None:
         t = best_of(lambda: msm(pts, ks), max(1, args.repeat - 1))
         report(f"G2 MSM 2^16, {threads} thread(s)", t, py_g2 * n, "py_ecc extrapolated from 2 points")
     numba.set_num_threads(max_threads)
+
+    # -- MSM: compiled kernels (and numba's) beside the cost model -------------------------------------------
+    msm_table([16] if args.quick else [16, 20], sorted({1, min(2, max_threads)}), fq_lat, args.repeat, rng)
 
     # -- NTT ------------------------------------------------------------------------------------------------
     small = 1 << 12

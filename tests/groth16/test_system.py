@@ -80,3 +80,59 @@ def test_generate_input_errors(system, multiplier):
             {"a": "3", "b": "11"},
             ProveContext(resources={"wasm": str(multiplier.path("circuit.wasm")), "zkey": "/nonexistent.zkey"}),
         )
+
+
+def _ctx_with_r1cs(circuit, **kw):
+    ctx = _ctx(circuit, **kw)
+    ctx.resources["r1cs"] = str(circuit.path("circuit.r1cs"))
+    return ctx
+
+
+def _tampered_witness(monkeypatch, change):
+    """Make `generate` prove `change(witness)` instead of the wasm's witness."""
+    import zapiki.systems.groth16.system as module
+
+    real = module.circuit_witness
+    monkeypatch.setattr(module, "circuit_witness", lambda *a: (change(real(*a)[0].copy()), real(*a)[1]))
+
+
+def test_a_satisfied_witness_is_proved_without_a_constraint_by_constraint_check(system, multiplier, monkeypatch):
+    """A job's witness comes from the circuit's own wasm and the proof's self-check catches one that does not
+    satisfy the constraints, so with the r1cs given a good witness still pays no check of every constraint (~0.1
+    CPU-seconds a job at 2^16, issue #25) and the r1cs is not even parsed."""
+    import zapiki.systems.groth16.prover as prover
+    import zapiki.systems.groth16.system as module
+
+    checked, parsed = [], []
+    real_check, real_parse = prover.check_constraints, module.r1cs_of
+    monkeypatch.setattr(prover, "check_constraints", lambda *a: checked.append(a) or real_check(*a))
+    monkeypatch.setattr(module, "r1cs_of", lambda path: parsed.append(path) or real_parse(path))
+    out = system.generate({"a": "3", "b": "11"}, _ctx_with_r1cs(multiplier))
+    assert out.public_inputs == ["33"] and system.verify(out.proof_data, out.public_inputs, out.verification_key)
+    assert checked == [] and parsed == []
+
+
+def test_an_unsatisfied_witness_is_refused_and_named_by_its_first_failing_constraint(system, multiplier, monkeypatch):
+    from zapiki.formats.field import ints_to_limbs
+
+    def c_is_34(w):  # a * b = c with a = 3, b = 11: c = 34 satisfies no constraint
+        w[1] = ints_to_limbs([34])[0]
+        return w
+
+    _tampered_witness(monkeypatch, c_is_34)
+    with pytest.raises(WitnessError, match=r"does not satisfy constraint 0 \(of 1, counting from 0\)"):
+        system.generate({"a": "3", "b": "11"}, _ctx_with_r1cs(multiplier))
+    with pytest.raises(WitnessError) as without_r1cs:  # refused by the proof's self-check, no index to name
+        system.generate({"a": "3", "b": "11"}, _ctx(multiplier))
+    assert "constraint 0" not in str(without_r1cs.value)
+
+
+def test_a_witness_that_does_not_fit_the_key_gets_the_same_message_with_or_without_the_r1cs(
+    system, multiplier, monkeypatch
+):
+    _tampered_witness(monkeypatch, lambda w: w[:-1])
+    with pytest.raises(WitnessError) as without_r1cs:
+        system.generate({"a": "3", "b": "11"}, _ctx(multiplier))
+    with pytest.raises(WitnessError) as with_r1cs:
+        system.generate({"a": "3", "b": "11"}, _ctx_with_r1cs(multiplier))
+    assert str(with_r1cs.value) == str(without_r1cs.value)
