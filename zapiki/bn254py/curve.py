@@ -24,8 +24,10 @@ __all__ = [
     "G2_GEN",
     "G1Point",
     "G2Point",
+    "g1_from_jacobian",
     "g1_lincomb",
     "g1_on_curve",
+    "g2_from_jacobian",
     "g2_lincomb",
     "g2_in_subgroup",
     "g2_on_curve",
@@ -203,11 +205,25 @@ def g1_lincomb(points: Sequence[G1Point], scalars: Sequence[int]) -> G1Point:
         for (x, y), k in terms:
             if k >> bit & 1:
                 X, Y, Z = _g1_madd(X, Y, Z, x, y)
+    return g1_from_jacobian(X, Y, Z)
+
+
+def g1_from_jacobian(X: int, Y: int, Z: int) -> G1Point:
+    """The affine point (X/Z^2, Y/Z^3); None for Z = 0 (infinity)."""
     if Z == 0:
         return None
     zi = pow(Z, -1, Q)
     zi2 = zi * zi % Q
     return X * zi2 % Q, Y * zi2 * zi % Q
+
+
+def g2_from_jacobian(X: Fq2, Y: Fq2, Z: Fq2) -> G2Point:
+    """The affine point (X/Z^2, Y/Z^3) on the twist; None for Z = 0 (infinity)."""
+    if Z == (0, 0):
+        return None
+    zi = f2_inv(Z)
+    zi2 = f2_sqr(zi)
+    return f2_mul(X, zi2), f2_mul(Y, f2_mul(zi2, zi))
 
 
 def g2_lincomb(points: Sequence[G2Point], scalars: Sequence[int]) -> G2Point:
@@ -222,9 +238,4 @@ def g2_lincomb(points: Sequence[G2Point], scalars: Sequence[int]) -> G2Point:
         for (x, y), k in terms:
             if k >> bit & 1:
                 acc = (x, y, (1, 0)) if acc is None else _g2_madd(*acc, x, y)
-    if acc is None:
-        return None
-    X, Y, Z = acc
-    zi = f2_inv(Z)
-    zi2 = f2_sqr(zi)
-    return f2_mul(X, zi2), f2_mul(Y, f2_mul(zi2, zi))
+    return None if acc is None else g2_from_jacobian(*acc)

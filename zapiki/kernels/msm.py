@@ -50,6 +50,8 @@ from .curve import (
 )
 from .limbs import Limbs
 
+__all__ = ["SCALAR_BITS", "choose_window", "msm", "reduce_segments", "signed_digits", "window_cost", "windows"]
+
 U64_0 = np.uint64(0)
 U64_1 = np.uint64(1)
 
@@ -338,9 +340,6 @@ def horner_into(wins: np.ndarray, c: int, extra: np.ndarray, out: np.ndarray) ->
             result = jac_double(result)
         result = jac_add(result, (load_fe(wins, w, 0), load_fe(wins, w, 1), load_fe(wins, w, 2)))
     store_jac(out, 0, jac_add(result, (load_fe(extra, 0, 0), load_fe(extra, 0, 1), load_fe(extra, 0, 2))))
-
-
-__all__ = ["SCALAR_BITS", "choose_window", "msm", "reduce_segments", "signed_digits", "window_cost", "windows"]
 
 
 def choose_window(n: int, threads: int | None = None) -> int:

@@ -27,8 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from zapiki import native
-from zapiki.bn254py.curve import G1Point, G2Point, g1_lincomb, g2_lincomb
-from zapiki.bn254py.fields import f2_inv, f2_mul, f2_sqr
+from zapiki.bn254py.curve import G1Point, G2Point, g1_from_jacobian, g1_lincomb, g2_from_jacobian, g2_lincomb
 from zapiki.errors import WitnessError
 from zapiki.formats import BN254_Q, BN254_R, R1CS, Groth16Proof, check_witness, proof_to_json
 from zapiki.formats.field import from_montgomery, limbs_to_ints
@@ -76,27 +75,13 @@ def check_constraints(r1cs: R1CS, pk: ProvingKey | None, witness: np.ndarray) ->
 
 def _g1_affine(jac: np.ndarray) -> G1Point:
     """A Jacobian G1 point ``(1, 3, 4)`` of the kernels (Montgomery) as plain affine ints, None for infinity."""
-    X, Y, Z = (from_montgomery(v, BN254_Q) for v in limbs_to_ints(jac.reshape(3, 4)))
-    if Z == 0:
-        return None
-    zi = pow(Z, -1, BN254_Q)
-    zi2 = zi * zi % BN254_Q
-    return X * zi2 % BN254_Q, Y * zi2 * zi % BN254_Q
+    return g1_from_jacobian(*(from_montgomery(v, BN254_Q) for v in limbs_to_ints(jac.reshape(3, 4))))
 
 
 def _g2_affine(jac: np.ndarray) -> G2Point:
     """A Jacobian G2 point ``(1, 3, 2, 4)`` of the kernels as plain affine ints, None for infinity."""
     c = [from_montgomery(v, BN254_Q) for v in limbs_to_ints(jac.reshape(6, 4))]
-    X, Y, Z = (c[0], c[1]), (c[2], c[3]), (c[4], c[5])
-    if Z == (0, 0):
-        return None
-    zi = f2_inv(Z)
-    zi2 = f2_sqr(zi)
-    return f2_mul(X, zi2), f2_mul(Y, f2_mul(zi2, zi))
-
-
-def _limbs_to_int(row: np.ndarray) -> int:
-    return int.from_bytes(np.ascontiguousarray(row, dtype="<u8").tobytes(), "little")
+    return g2_from_jacobian((c[0], c[1]), (c[2], c[3]), (c[4], c[5]))
 
 
 def prove(
@@ -170,7 +155,7 @@ def prove(
     pi_b = g2_lincomb([_g2_affine(sums["msm_b2"]), vk.beta2, vk.delta2], [1, 1, s])
     b1 = g1_lincomb([b1_sum, pk.beta1, delta1], [1, 1, s])
     pi_c = g1_lincomb([c_sum, h_sum, pi_a, b1, delta1], [1, 1, s, r, -r * s % BN254_R])
-    proof = Proof(Groth16Proof(pi_a, pi_b, pi_c), [_limbs_to_int(w[i]) for i in range(1, n_pub + 1)], timings)
+    proof = Proof(Groth16Proof(pi_a, pi_b, pi_c), limbs_to_ints(w[1 : n_pub + 1]), timings)
     timings["assemble"] = time.perf_counter() - t
 
     if self_check:

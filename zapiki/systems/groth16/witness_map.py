@@ -25,23 +25,20 @@ from .keys import ProvingKey
 __all__ = ["coset_evaluations", "evaluate_ab", "first_unsatisfied", "h_scalars"]
 
 
-def _kernels() -> ModuleType:
-    """The compiled kernels where built (no numba in this process), else numba's (zapiki.kernels.rows)."""
+def _kernels(numba_twin: str) -> ModuleType:
+    """The compiled kernels where built (no numba in this process), else numba's module of the same names,
+    ``zapiki.kernels.rows`` or ``zapiki.kernels.ntt``."""
     compiled = native.module()
     if compiled is not None:
         return compiled
-    from zapiki.kernels import rows
+    from zapiki.kernels import ntt, rows
 
-    return rows
+    return {"ntt": ntt, "rows": rows}[numba_twin]
 
 
 def _to_odd_coset(values: np.ndarray) -> np.ndarray:
-    compiled = native.module()
-    if compiled is not None:
-        return native_ntt.coset_ntt(compiled, native_ntt.intt(compiled, values))
-    from zapiki.kernels import ntt
-
-    return ntt.coset_ntt(ntt.intt(values))
+    k = _kernels("ntt")
+    return native_ntt.coset_ntt(k, native_ntt.intt(k, values))
 
 
 def first_unsatisfied(r1cs: R1CS, witness: np.ndarray) -> int | None:
@@ -58,7 +55,7 @@ def evaluate_ab(pk: ProvingKey, witness: np.ndarray) -> tuple[np.ndarray, np.nda
     n = pk.domain_size
     a = np.empty((n, 4), dtype=np.uint64)
     b = np.empty((n, 4), dtype=np.uint64)
-    k = _kernels()
+    k = _kernels("rows")
     k.rows_into(pk.row_ptr[0], pk.signal[0], pk.value[0], w, a)
     k.rows_into(pk.row_ptr[1], pk.signal[1], pk.value[1], w, b)
     c = np.empty_like(a)
@@ -79,5 +76,5 @@ def coset_evaluations(
 def h_scalars(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
     """``A * B - C`` on the coset as plain limbs ``(domain_size, 4)``."""
     out = np.empty_like(a)
-    _kernels().h_into(a, b, c, out)
+    _kernels("rows").h_into(a, b, c, out)
     return out
