@@ -187,12 +187,8 @@ def signed_digits(k: Limbs, c: int, nwin: int, out: np.ndarray, row: int) -> Non
             if sh + c > 64 and limb + 1 < 4:
                 v |= k[limb + 1] << np.uint64(64 - sh)
         raw = np.int64(v & mask) + carry
-        if raw > half:
-            out[row, w] = raw - (1 << c)
-            carry = 1
-        else:
-            out[row, w] = raw
-            carry = 0
+        carry = np.int64(raw > half)  # no branch: a digit's sign is random
+        out[row, w] = raw - (carry << c)
 
 
 @njit(cache=True)
