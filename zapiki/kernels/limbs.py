@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 from llvmlite import ir
 from numba import njit, types
+from numba.core import cgutils
 from numba.extending import intrinsic
 
 U64_0 = np.uint64(0)
@@ -67,6 +68,34 @@ def sbb(typingctx, a, b, borrow):  # noqa: ANN001, ANN201
         lo = builder.trunc(s, ir.IntType(64))
         hi = builder.trunc(builder.lshr(s, ir.Constant(i128, 127)), ir.IntType(64))
         return context.make_tuple(builder, signature.return_type, (lo, hi))
+
+    return sig, codegen
+
+
+@intrinsic
+def prefetch(typingctx, arr, i, j):  # noqa: ANN001, ANN201
+    """Hint the CPU to fetch ``arr[i, j]`` (an array of 3 or more axes; the first and last limb of that
+    sub-array, so both cache lines it may straddle) into its caches: nothing else happens. The MSM's first
+    bucket round reads points in a random order, and at 2^20 points most of those reads would miss the caches."""
+    sig = types.void(arr, i, j)
+
+    def codegen(context, builder, signature, args):  # noqa: ANN001, ANN202
+        aryty = signature.args[0]
+        ary = context.make_array(aryty)(context, builder, args[0])
+        fixed = [context.cast(builder, v, t, types.intp) for v, t in zip(args[1:], signature.args[1:], strict=True)]
+        shape = cgutils.unpack_tuple(builder, ary.shape, aryty.ndim)
+        one = context.get_constant(types.intp, 1)
+        first = [context.get_constant(types.intp, 0)] * (aryty.ndim - 2)
+        last = [builder.sub(d, one) for d in shape[2:]]
+        i32 = ir.IntType(32)
+        for rest in (first, last):
+            ptr = cgutils.get_item_pointer(context, builder, aryty, ary, fixed + rest)
+            fn = cgutils.get_or_insert_function(
+                builder.module, ir.FunctionType(ir.VoidType(), [ptr.type, i32, i32, i32]), "llvm.prefetch.p0"
+            )
+            # read, keep in all cache levels, data cache
+            builder.call(fn, [ptr, ir.Constant(i32, 0), ir.Constant(i32, 3), ir.Constant(i32, 1)])
+        return context.get_dummy_value()
 
     return sig, codegen
 

@@ -48,12 +48,14 @@ from .curve import (
     store_fe,
     store_jac,
 )
-from .limbs import Limbs
+from .limbs import Limbs, prefetch
 
 __all__ = ["SCALAR_BITS", "choose_window", "msm", "reduce_segments", "signed_digits", "window_cost", "windows"]
 
 U64_0 = np.uint64(0)
 U64_1 = np.uint64(1)
+#: How many points ahead the first bucket round asks for the points it will read (random order; see prefetch).
+AHEAD = 16
 
 
 @njit(cache=True)
@@ -204,9 +206,13 @@ def _first_round(
     one = f_one(load_fe(points, 0, 0))
     k = 0
     acc = one
+    total = code.shape[0]
     for s in range(nseg):
         st = seg_start[s]
         for t in range(seg_len[s] // 2):
+            if st + 2 * t + AHEAD + 1 < total:
+                prefetch(points, abs(code[st + 2 * t + AHEAD]) - 1, 0)
+                prefetch(points, abs(code[st + 2 * t + AHEAD + 1]) - 1, 0)
             c1 = code[st + 2 * t]
             c2 = code[st + 2 * t + 1]
             x1 = load_fe(points, abs(c1) - 1, 0)
@@ -230,6 +236,10 @@ def _first_round(
             store_fe(out, o0 + L // 2, 1, y)
         for t in range(L // 2 - 1, -1, -1):
             k -= 1
+            if st + 2 * t >= AHEAD:
+                for q in range(st + 2 * t - AHEAD, st + 2 * t - AHEAD + 2):
+                    prefetch(points, abs(code[q]) - 1, 0)
+                    prefetch(points, abs(code[q]) - 1, 1)
             x1, y1 = _gather(points, code[st + 2 * t])
             x2, y2 = _gather(points, code[st + 2 * t + 1])
             d, case = _den(x1, y1, False, x2, y2, False, one)
