@@ -12,7 +12,7 @@ from zapiki.errors import FormatError
 from zapiki.formats.binfile import parse_binfile, write_binfile
 from zapiki.formats.field import BN254_R, from_double_montgomery, limbs_to_ints
 from zapiki.formats.r1cs import read_r1cs
-from zapiki.formats.zkey import read_zkey, write_zkey, zkey_to_vkey
+from zapiki.formats.zkey import read_zkey, read_zkey_header, write_zkey, zkey_to_vkey
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "groth16"
 CIRCUITS = ["multiplier", "poseidon_chain_8"]
@@ -204,3 +204,40 @@ def test_key_whose_wires_are_all_public_has_an_empty_c_section(sections):
     zk = read_zkey(rebuild(sections))
     assert zk.c.shape == (0, 2, 4) and zk.ic.shape == (4, 2, 4)
     assert read_zkey(write_zkey(zk)).c.shape == (0, 2, 4)
+
+
+@pytest.mark.parametrize("name", CIRCUITS)
+def test_a_path_is_read_through_a_mapping_into_the_same_arrays_as_its_bytes(name):
+    path = FIXTURES / name / "circuit.zkey"
+    mapped, read = read_zkey(path), read_zkey(path.read_bytes())
+    assert mapped.sha256 == read.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    for field in ("alpha1", "beta2", "ic", "a", "b1", "b2", "c", "h", "coeffs"):
+        assert np.array_equal(getattr(mapped, field), getattr(read, field)), field
+    assert mapped.contributions == read.contributions
+    assert read_zkey_header(path) == read_zkey_header(path.read_bytes())
+
+
+def test_a_file_that_cannot_be_mapped_is_a_format_error_naming_it(tmp_path):
+    with pytest.raises(FormatError, match=r"cannot read '.*missing\.zkey': No such file"):
+        read_zkey(tmp_path / "missing.zkey")
+    with pytest.raises(FormatError, match="cannot read .*Is a directory"):
+        read_zkey(tmp_path)
+    (tmp_path / "empty.zkey").write_bytes(b"")
+    with pytest.raises(FormatError, match="truncated header"):
+        read_zkey(tmp_path / "empty.zkey")
+    with pytest.raises(FormatError, match="truncated header"):
+        read_zkey_header(tmp_path / "empty.zkey")
+
+
+def test_a_truncated_file_on_disk_is_rejected_and_leaves_nothing_mapped(tmp_path):
+    blob = (FIXTURES / "poseidon_chain_8" / "circuit.zkey").read_bytes()
+    (tmp_path / "short.zkey").write_bytes(blob[: len(blob) // 2])
+    for _ in range(3):
+        with pytest.raises(FormatError, match="truncated|declares"):
+            read_zkey(tmp_path / "short.zkey")
+    maps = Path("/proc/self/maps")
+    if maps.exists():  # Linux: the failed reads' mappings are gone once their tracebacks are
+        import gc
+
+        gc.collect()
+        assert "short.zkey" not in maps.read_text()

@@ -122,3 +122,13 @@ def test_fixed_blinding_gives_a_deterministic_proof(multiplier):
     w = read_wtns(multiplier.path("witness.wtns")).values
     p1, p2 = prove(pk, w, rs=(5, 7)), prove(pk, w, rs=(5, 7))
     assert json.dumps(p1.proof_json()) == json.dumps(p2.proof_json())
+
+
+def test_a_parsed_key_holds_its_coefficients_once_regrouped_by_row(circuit):
+    from zapiki.formats.zkey import read_zkey_header
+
+    pk = load_proving_key(circuit.path("circuit.zkey"))
+    # the file's coefficient table is not kept beside its regrouped copy (not even as the base of an empty view)
+    assert pk.zkey.coeffs.size == 0 and pk.zkey.coeffs.base is None
+    n_coefs = read_zkey_header(circuit.path("circuit.zkey")).n_coefs
+    assert sum(s.shape[0] for s in pk.signal) == sum(v.shape[0] for v in pk.value) == n_coefs

@@ -19,6 +19,7 @@ True
 from __future__ import annotations
 
 import hashlib
+import mmap
 import os
 import struct
 from collections.abc import Iterable
@@ -28,7 +29,9 @@ import numpy as np
 
 from zapiki.errors import FormatError
 
-__all__ = ["BinFile", "Section", "SectionReader", "load_bytes", "parse_binfile", "sha256_hex", "write_binfile"]
+__all__ = [
+    "BinFile", "MappedFile", "Section", "SectionReader", "load_bytes", "parse_binfile", "sha256_hex", "write_binfile",
+]  # fmt: skip
 
 Source = bytes | bytearray | memoryview | str | os.PathLike
 
@@ -48,6 +51,64 @@ def load_bytes(source: Source) -> bytes | bytearray | memoryview:
             return fh.read()
     except OSError as exc:
         raise FormatError(f"cannot read {os.fspath(source)!r}: {exc.strerror or exc}") from exc
+
+
+class MappedFile:
+    """A file mapped read-only, whose pages a reader gives back (:meth:`release`) once it has copied them.
+
+    For large keys: the file's bytes are never all resident at once beside the arrays parsed from them (a 2^20
+    ``.zkey`` is 560 MB). Pages given back are read again from the page cache if touched again. A file that
+    cannot be opened or mapped raises :class:`FormatError`; an empty file maps to no bytes.
+
+    >>> import tempfile
+    >>> with tempfile.NamedTemporaryFile() as f:
+    ...     _ = f.write(b"abc" * 5000); f.flush()
+    ...     with MappedFile(f.name) as m:
+    ...         (bytes(m.view[:3]), len(m.view), m.sha256() == hashlib.sha256(b"abc" * 5000).hexdigest())
+    (b'abc', 15000, True)
+    """
+
+    def __init__(self, path: str | os.PathLike, kind: str = "") -> None:
+        try:
+            with open(path, "rb") as fh:
+                size = os.fstat(fh.fileno()).st_size
+                self._map = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) if size else None
+        except (OSError, ValueError) as exc:  # ValueError: a file mmap refuses (not a regular file)
+            what, why = f"{kind} " if kind else "", getattr(exc, "strerror", None) or exc
+            raise FormatError(f"cannot read {what}{os.fspath(path)!r}: {why}") from exc
+        self.view = memoryview(self._map) if self._map is not None else memoryview(b"")
+
+    def release(self, offset: int, size: int) -> None:
+        """Give back the whole pages inside ``[offset, offset + size)`` (a hint; Linux only, elsewhere nothing)."""
+        if self._map is None or not hasattr(mmap, "MADV_DONTNEED"):
+            return
+        lo = -(-offset // mmap.PAGESIZE) * mmap.PAGESIZE
+        hi = (offset + size) // mmap.PAGESIZE * mmap.PAGESIZE
+        if hi > lo:
+            self._map.madvise(mmap.MADV_DONTNEED, lo, hi - lo)
+
+    def sha256(self, chunk: int = 16 << 20) -> str:
+        """Hex sha256 of the file, read in chunks whose pages are given back as it goes."""
+        h = hashlib.sha256()
+        for offset in range(0, len(self.view), chunk):
+            h.update(self.view[offset : offset + chunk])
+            self.release(offset, chunk)
+        return h.hexdigest()
+
+    def close(self) -> None:
+        """Unmap the file. Views still held elsewhere (a traceback's frames) keep it mapped until they go."""
+        try:
+            self.view.release()
+            if self._map is not None:
+                self._map.close()
+        except BufferError:
+            pass  # the last view to go unmaps it
+
+    def __enter__(self) -> MappedFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def sha256_hex(source: Source) -> str:

@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from zapiki.errors import FormatError, WitnessError
-from zapiki.formats.binfile import BinFile, SectionReader, Source, load_bytes, parse_binfile, write_binfile
+from zapiki.formats.binfile import BinFile, MappedFile, SectionReader, Source, parse_binfile, write_binfile
 from zapiki.formats.field import BN254_Q, BN254_R, FIELD_BYTES, from_montgomery, limbs_less_than, limbs_to_ints
 from zapiki.formats.r1cs import TERM_DTYPE
 from zapiki.formats.snarkjs_json import VerificationKey, parse_fq12, vkey_to_json
@@ -131,9 +131,12 @@ def read_zkey_header(source: Source) -> ZKeyHeader:
     Makes every check of :func:`read_zkey` that concerns sizes (a header that lies about its sizes is a
     :class:`~zapiki.errors.FormatError` here too), but does not read the points or coefficients themselves.
     """
-    bf = parse_binfile(load_bytes(source), b"zkey", "zkey", max_version=1)
-    header, _ = _read_header(bf)
-    return header
+    if isinstance(source, bytes | bytearray | memoryview):
+        header, _ = _read_header(parse_binfile(source, b"zkey", "zkey", max_version=1))
+        return header
+    with MappedFile(source) as mapped:  # only the pages of the header and the section table are read
+        header, _ = _read_header(parse_binfile(mapped.view, b"zkey", "zkey", max_version=1))
+        return header
 
 
 def _read_header(bf: BinFile) -> tuple[ZKeyHeader, SectionReader]:
@@ -199,7 +202,7 @@ def _point_sections(n_vars: int, n_public: int, domain_size: int) -> tuple[tuple
     )
 
 
-def read_zkey(source: Source, sha256: str | None = None) -> ZKey:
+def read_zkey(source: Source | MappedFile, sha256: str | None = None) -> ZKey:
     """Read a Groth16 ``.zkey`` from a path or a bytes-like object (``sha256``: its bytes' hex digest, when the
     caller has it already: hashing a 2^20 key takes a second).
 
@@ -208,8 +211,16 @@ def read_zkey(source: Source, sha256: str | None = None) -> ZKey:
     with the header (checked for every section before any is read), coordinates ``>= q``, or coefficients out
     of range.
     """
-    data = load_bytes(source)
-    digest = sha256 or hashlib.sha256(data).hexdigest()
+    if isinstance(source, MappedFile):
+        return _read_zkey(source.view, sha256 or source.sha256(), source.release)
+    if isinstance(source, bytes | bytearray | memoryview):
+        return _read_zkey(source, sha256 or hashlib.sha256(source).hexdigest(), lambda offset, size: None)
+    with MappedFile(source) as mapped:
+        return _read_zkey(mapped.view, sha256 or mapped.sha256(), mapped.release)
+
+
+def _read_zkey(data: bytes | bytearray | memoryview, digest: str, release: Callable[[int, int], None]) -> ZKey:
+    """:func:`read_zkey` on the file's bytes; ``release(offset, size)`` is told each section once it is copied."""
     bf = parse_binfile(data, b"zkey", "zkey", max_version=1)
     header, hdr = _read_header(bf)
     n_vars, n_public, domain_size = header.n_vars, header.n_public, header.domain_size
@@ -217,10 +228,11 @@ def read_zkey(source: Source, sha256: str | None = None) -> ZKey:
     hdr.expect_end()
 
     coeffs = _read_coeffs(bf, n_vars, domain_size)
-    pts = {
-        name: _points(_point_reader(bf, stype, name, count, count_name, group), count, group, name)
-        for stype, name, count, count_name, group in _point_sections(n_vars, n_public, domain_size)
-    }
+    release(bf.section(4, "coefficients").offset, bf.section(4, "coefficients").size)
+    pts = {}
+    for stype, name, count, count_name, group in _point_sections(n_vars, n_public, domain_size):
+        pts[name] = _points(_point_reader(bf, stype, name, count, count_name, group), count, group, name)
+        release(bf.section(stype, name).offset, bf.section(stype, name).size)
     contributions = EMPTY_CONTRIBUTIONS
     if bf.has(10):
         sec = bf.section(10, "contributions")

@@ -24,6 +24,7 @@ from cachetools import LRUCache
 from zapiki.bn254py.curve import g1_on_curve, g2_in_subgroup
 from zapiki.errors import FormatError
 from zapiki.formats import VerificationKey, ZKey, read_zkey
+from zapiki.formats.binfile import MappedFile
 from zapiki.formats.zkey import g1_to_ints, g2_to_ints, zkey_verification_key
 
 __all__ = ["ProvingKey", "clear_cache", "load_proving_key", "proving_key_from_zkey"]
@@ -86,7 +87,7 @@ def proving_key_from_zkey(zkey: ZKey) -> ProvingKey:
         sigs.append(np.ascontiguousarray(coeffs["signal"][order], dtype=np.int64))
         vals.append(np.ascontiguousarray(coeffs["value"][order], dtype=np.uint64))
     return ProvingKey(
-        zkey=dataclasses.replace(zkey, coeffs=coeffs[:0]),  # kept regrouped below, not twice
+        zkey=dataclasses.replace(zkey, coeffs=coeffs[:0].copy()),  # kept regrouped, not twice (a view would keep all)
         row_ptr=(ptrs[0], ptrs[1]), signal=(sigs[0], sigs[1]), value=(vals[0], vals[1]),
         vkey=zkey_verification_key(zkey), beta1=g1s["beta1"], delta1=g1s["delta1"],
     )  # fmt: skip
@@ -108,22 +109,24 @@ def file_stamp(path: str | os.PathLike[str]) -> tuple[str, int, int, int]:
 
 def load_proving_key(source: str | Path | bytes | bytearray | memoryview) -> ProvingKey:
     """The parsed key for a ``.zkey`` path or its bytes, parsed once per process (cache keyed by sha256; a path
-    whose size, mtime and inode are unchanged is not even read again)."""
-    stamp = None
-    if isinstance(source, str | Path):
-        try:
-            stamp = file_stamp(source)
-            with _CACHE_LOCK:  # a file seen before, unchanged: no need to read and hash it again
-                digest = _STAMPS.get(stamp)
-                hit = _CACHE.get(digest) if digest else None
-                if hit is not None:
-                    return hit
-            data = Path(source).read_bytes()
-        except OSError as exc:
-            raise FormatError(f"cannot read zkey {str(source)!r}: {exc.strerror or exc}") from exc
-    else:
-        data = source
-    digest = hashlib.sha256(data).hexdigest()
+    whose size, mtime and inode are unchanged is not even read again). A path is mapped, not read: each section's
+    pages are given back once copied into the key's arrays, so the file's bytes never sit beside them."""
+    if not isinstance(source, str | Path):
+        return _parse_once(source, hashlib.sha256(source).hexdigest(), None)
+    try:
+        stamp = file_stamp(source)
+    except OSError as exc:
+        raise FormatError(f"cannot read zkey {str(source)!r}: {exc.strerror or exc}") from exc
+    with _CACHE_LOCK:  # a file seen before, unchanged: no need to read and hash it again
+        digest = _STAMPS.get(stamp)
+        hit = _CACHE.get(digest) if digest else None
+        if hit is not None:
+            return hit
+    with MappedFile(source, "zkey") as mapped:  # hashed and parsed from the same mapping
+        return _parse_once(mapped, mapped.sha256(), stamp)
+
+
+def _parse_once(source: MappedFile | bytes | bytearray | memoryview, digest: str, stamp: tuple | None) -> ProvingKey:
     with _CACHE_LOCK:
         if stamp is not None:
             _STAMPS[stamp] = digest
@@ -132,9 +135,7 @@ def load_proving_key(source: str | Path | bytes | bytearray | memoryview) -> Pro
         hit = _CACHE.get(digest)
         if hit is not None:
             return hit
-    zkey = read_zkey(data, sha256=digest)
-    del data  # the file's bytes: the key's arrays are copies (at 2^20 this is 560 MB off the peak)
-    pk = proving_key_from_zkey(zkey)
+    pk = proving_key_from_zkey(read_zkey(source, sha256=digest))
     with _CACHE_LOCK:
         _CACHE[digest] = pk  # the least recently used goes when full
     return pk
