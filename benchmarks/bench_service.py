@@ -6,8 +6,11 @@ and timed until every one is completed.
 Prints jobs/min against the issue's goal (2x single-threaded arkworks: 60 jobs/min from its 2.0 CPU-s proof
 in-process, 49 from its 2.55 s whole process), per-job stage timings (queue wait, run, generation as the worker
 measured it), the CPU-seconds each process of the serve tree spent during the timed run (serve, Dask workers,
-prover children) divided by the jobs, the machine's load before and after, and checks one proof with
-`snarkjs groth16 verify` (zapiki's verifier where snarkjs is not installed).
+prover children) divided by the jobs, each process's peak resident memory, the machine's load before and after,
+and checks one proof with `snarkjs groth16 verify` (zapiki's verifier where snarkjs is not installed).
+
+A large circuit as a job (the issue's 2^20 check): ``--fixture DIR --jobs 1 --warmup 0 --idle-s 0 --no-r1cs
+--env ZAPIKI_MAX_UPLOAD_BYTES=1073741824`` (its zkey is above the default 256 MiB upload limit).
 
 With --py-spy DIR every process of the serve tree is sampled by py-spy during the timed rounds (raw collapsed
 stacks, one file per process) and the busiest functions of each are printed (`pip install py-spy`).
@@ -113,15 +116,29 @@ def role(proc: psutil.Process, serve_pid: int) -> str:
     return cmdline[:60] or proc.name()
 
 
+def peak_rss_bytes(pid: int) -> int:
+    """A process's peak resident memory so far (the kernel's VmHWM), 0 where it cannot be read."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
 class CpuMeter:
     """CPU-seconds (user + system, and system alone) of every process of a tree, sampled as often as `sample` is
-    called, so that processes which end during the measurement still count up to their last sample."""
+    called, so that processes which end during the measurement still count up to their last sample; and each
+    process's peak resident memory (VmHWM) as of its last sample."""
 
     def __init__(self, root: int) -> None:
         self.root = root
         self.first: dict[int, tuple[float, float]] = {}
         self.last: dict[int, tuple[float, float]] = {}
         self.roles: dict[int, str] = {}
+        self.peak: dict[int, int] = {}
 
     def _tree(self) -> list[psutil.Process]:
         top = psutil.Process(self.root)
@@ -137,6 +154,7 @@ class CpuMeter:
             if proc.pid not in self.roles:
                 self.roles[proc.pid] = role(proc, self.root)
             now = (t.user + t.system, t.system)
+            self.peak[proc.pid] = max(self.peak.get(proc.pid, 0), peak_rss_bytes(proc.pid))
             self.first.setdefault(proc.pid, now if initial else (0.0, 0.0))  # new during the run: all of it
             self.last[proc.pid] = now
 
@@ -150,6 +168,14 @@ class CpuMeter:
             out[what][1] += sys_ - self.first[pid][1]
             counts[what] += 1
         return {(f"{w} x{counts[w]}" if counts[w] > 1 else w): (c, s) for w, (c, s) in out.items()}
+
+    def peaks(self) -> dict[str, int]:
+        """{role: the largest peak resident memory of its processes, bytes}."""
+        out: dict[str, int] = {}
+        for pid, peak in self.peak.items():
+            what = self.roles.get(pid, "?")
+            out[what] = max(out.get(what, 0), peak)
+        return out
 
 
 def post_job(session: httpx.Client, base: str, circuit_id: str, data: dict) -> dict:
@@ -419,6 +445,10 @@ def main() -> None:
                   f"{total / finished / (os.cpu_count() or 1):.0%} of the machine's cores over the run")  # fmt: skip
             for what, (c, sys_) in sorted(cpu.items(), key=lambda kv: -kv[1][0]):
                 print(f"    {what:18s} {c:7.2f} s  {c / len(jobs):6.3f} s/job  (system {sys_ / len(jobs):.3f} s/job)")
+            peaks = meter.peaks()
+            shown = ", ".join(f"{w} {b / 2**20:,.0f}" for w, b in sorted(peaks.items(), key=lambda kv: -kv[1]))
+            print(f"  peak resident memory per process (VmHWM, MiB; largest of each kind): {shown}; all the tree's "
+                  f"peaks together {sum(meter.peak.values()) / 2**30:.2f} GiB")  # fmt: skip
             print(f"    (the whole machine was busy {machine:.1f} CPU-s meanwhile: {max(0.0, machine - total):.1f} "
                   "outside the serve tree, this script and other sessions)")  # fmt: skip
             print(f"  load after {load()}")
