@@ -58,7 +58,9 @@ class MappedFile:
 
     For large keys: the file's bytes are never all resident at once beside the arrays parsed from them (a 2^20
     ``.zkey`` is 560 MB). Pages given back are read again from the page cache if touched again. A file that
-    cannot be opened or mapped raises :class:`FormatError`; an empty file maps to no bytes.
+    cannot be opened or mapped raises :class:`FormatError`; an empty file maps to no bytes. A file cut short by
+    another process while mapped would end this one (SIGBUS): the files a worker maps are written once and
+    put in place with an atomic rename, so a mapping never sees them change.
 
     >>> import tempfile
     >>> with tempfile.NamedTemporaryFile() as f:

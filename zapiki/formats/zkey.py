@@ -228,11 +228,11 @@ def _read_zkey(data: bytes | bytearray | memoryview, digest: str, release: Calla
     hdr.expect_end()
 
     coeffs = _read_coeffs(bf, n_vars, domain_size)
-    release(bf.section(4, "coefficients").offset, bf.section(4, "coefficients").size)
+    release(*_span(bf, 4, "coefficients"))  # copied: its pages can go
     pts = {}
     for stype, name, count, count_name, group in _point_sections(n_vars, n_public, domain_size):
         pts[name] = _points(_point_reader(bf, stype, name, count, count_name, group), count, group, name)
-        release(bf.section(stype, name).offset, bf.section(stype, name).size)
+        release(*_span(bf, stype, name))
     contributions = EMPTY_CONTRIBUTIONS
     if bf.has(10):
         sec = bf.section(10, "contributions")
@@ -244,6 +244,12 @@ def _read_zkey(data: bytes | bytearray | memoryview, digest: str, release: Calla
         ic=pts["IC"], coeffs=coeffs, a=pts["A"], b1=pts["B1"], b2=pts["B2"], c=pts["C"], h=pts["H"],
         contributions=contributions, sha256=digest, q=BN254_Q, r=BN254_R,
     )  # fmt: skip
+
+
+def _span(bf: BinFile, stype: int, name: str) -> tuple[int, int]:
+    """(offset, size) of a section's body in the file."""
+    sec = bf.section(stype, name)
+    return sec.offset, sec.size
 
 
 def _points(rd: SectionReader, count: int, group: int, what: str) -> np.ndarray:
